@@ -1,0 +1,445 @@
+//! The crate's error type.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use http::StatusCode;
+use serde::Deserialize;
+
+use crate::rate_limit::RateLimit;
+
+/// Everything that can go wrong while building a request or reading a response.
+///
+/// Errors found before sending ([`Error::InvalidInput`]) are kept apart from
+/// what the server sent ([`Error::Api`], [`Error::Decode`]) and from
+/// pagination links the client will not follow. [`Error::kind`] gives a flat
+/// [`ErrorKind`] to match on.
+///
+/// No variant contains the access token or a full pagination URL, whose
+/// cursors may be sensitive.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// A value was rejected before anything was sent.
+    InvalidInput(InvalidInput),
+    /// The API answered with a status other than the operation's success status.
+    Api(Box<ApiError>),
+    /// A response was not what the contract describes: a body that is not the
+    /// expected JSON, or a malformed `Link` header.
+    Decode(Box<DecodeError>),
+    /// A pagination link points to another origin (scheme, host or port) than
+    /// the configured base URL, or carries userinfo. Following it would send
+    /// the token elsewhere, so no request is built.
+    OriginRejected {
+        /// Origin of the link, as `scheme://host:port`, or `userinfo` when the
+        /// link carries a user name or password.
+        link_origin: String,
+        /// Origin of the configured base URL.
+        expected_origin: String,
+    },
+    /// A `next` link repeats one already followed in this listing, which would
+    /// loop forever.
+    RepeatedLink {
+        /// Path of the repeated link, without its query.
+        path: String,
+        /// Pages fetched before the repeat was found.
+        pages: usize,
+    },
+    /// A listing reached its page limit before the last page.
+    TooManyPages {
+        /// The limit that was reached.
+        max_pages: usize,
+    },
+}
+
+/// A coarse classification of [`Error`] for `match` without string comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Rejected before sending; see [`InvalidInput`].
+    InvalidInput,
+    /// 401: the token is missing, wrong or expired.
+    Unauthorized,
+    /// 403 other than the rate limit: the token lacks a scope or the account
+    /// is not an organization admin.
+    Forbidden,
+    /// 403 with code `API_RATE_LIMIT_EXCEEDED`, or 429.
+    RateLimited,
+    /// 404: the user, invitation or credentials do not exist.
+    NotFound,
+    /// 400 or 422: the API rejected a parameter, named by [`ApiError::param`].
+    InvalidRequest,
+    /// 5xx.
+    ServerError,
+    /// Any other unexpected status.
+    UnexpectedStatus,
+    /// See [`Error::Decode`].
+    Decode,
+    /// See [`Error::OriginRejected`].
+    OriginRejected,
+    /// See [`Error::RepeatedLink`] and [`Error::TooManyPages`].
+    Pagination,
+}
+
+impl Error {
+    /// Classifies the error.
+    ///
+    /// ```
+    /// use flat_org_core::{AccessToken, ErrorKind};
+    ///
+    /// let err = AccessToken::new("").unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    /// ```
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::InvalidInput(_) => ErrorKind::InvalidInput,
+            Error::Api(api) => api.kind(),
+            Error::Decode(_) => ErrorKind::Decode,
+            Error::OriginRejected { .. } => ErrorKind::OriginRejected,
+            Error::RepeatedLink { .. } | Error::TooManyPages { .. } => ErrorKind::Pagination,
+        }
+    }
+
+    /// Returns the API's error details when the server answered with an error
+    /// status.
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(api) => Some(api),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::InvalidInput(input) => input.fmt(f),
+            Error::Api(api) => api.fmt(f),
+            Error::Decode(decode) => decode.fmt(f),
+            Error::OriginRejected {
+                link_origin,
+                expected_origin,
+            } => write!(
+                f,
+                "pagination link to {link_origin} rejected: only links to {expected_origin} \
+                 are followed, so the token is not sent elsewhere"
+            ),
+            Error::RepeatedLink { path, pages } => write!(
+                f,
+                "pagination loop: the server repeated a next link to {path} after {pages} pages"
+            ),
+            Error::TooManyPages { max_pages } => write!(
+                f,
+                "listing stopped after {max_pages} pages; raise the page limit to list more"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<InvalidInput> for Error {
+    fn from(input: InvalidInput) -> Error {
+        Error::InvalidInput(input)
+    }
+}
+
+/// A value rejected before sending: which field, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidInput {
+    field: Cow<'static, str>,
+    reason: String,
+}
+
+impl InvalidInput {
+    pub(crate) fn new(field: impl Into<Cow<'static, str>>, reason: impl Into<String>) -> Self {
+        InvalidInput {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Name of the rejected field, as the API spells it (`limit`, `username`)
+    /// or a description (`access token`, `base URL`).
+    pub fn field(&self) -> &str {
+        &self.field
+    }
+
+    /// What is wrong and how to fix it.
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+}
+
+impl fmt::Display for InvalidInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid {}: {}", self.field, self.reason)
+    }
+}
+
+/// The JSON error body the API sends with error statuses.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct ErrorBody {
+    /// Machine-readable code, such as `API_RATE_LIMIT_EXCEEDED`.
+    pub code: String,
+    /// Human-readable message.
+    pub message: String,
+    /// Identifier of the failed request; Flat support asks for it.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// The parameter that caused the error, when the API names one.
+    #[serde(default)]
+    pub param: Option<String>,
+}
+
+/// An error status from the API, with whatever the server said about it.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    status: StatusCode,
+    body: Option<ErrorBody>,
+    excerpt: Option<String>,
+    rate_limit: RateLimit,
+}
+
+/// Code of the 403 answer sent when the token's hourly quota is used up.
+pub const RATE_LIMIT_CODE: &str = "API_RATE_LIMIT_EXCEEDED";
+
+impl ApiError {
+    /// Reads an error response. The body is parsed as `{code, message, id,
+    /// param}`; when it is not that JSON, a short excerpt of it is kept
+    /// instead.
+    pub(crate) fn new(status: StatusCode, rate_limit: RateLimit, body: &[u8]) -> ApiError {
+        match serde_json::from_slice::<ErrorBody>(body) {
+            Ok(parsed) => ApiError {
+                status,
+                body: Some(parsed),
+                excerpt: None,
+                rate_limit,
+            },
+            Err(_) => ApiError {
+                status,
+                body: None,
+                excerpt: (!body.is_empty()).then(|| excerpt(body)),
+                rate_limit,
+            },
+        }
+    }
+
+    /// HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The parsed error body, when the server sent one.
+    pub fn body(&self) -> Option<&ErrorBody> {
+        self.body.as_ref()
+    }
+
+    /// The API's error code, such as `API_RATE_LIMIT_EXCEEDED`.
+    pub fn code(&self) -> Option<&str> {
+        self.body.as_ref().map(|b| b.code.as_str())
+    }
+
+    /// The API's error `id`, to quote in support requests.
+    pub fn id(&self) -> Option<&str> {
+        self.body.as_ref().and_then(|b| b.id.as_deref())
+    }
+
+    /// The parameter the API named as the cause.
+    pub fn param(&self) -> Option<&str> {
+        self.body.as_ref().and_then(|b| b.param.as_deref())
+    }
+
+    /// The start of the body when it was not a JSON error body (an HTML
+    /// error page from a proxy, say), at most 512 bytes.
+    pub fn body_excerpt(&self) -> Option<&str> {
+        self.excerpt.as_deref()
+    }
+
+    /// The `X-RateLimit-*` values of the response.
+    pub fn rate_limit(&self) -> &RateLimit {
+        &self.rate_limit
+    }
+
+    /// Classifies the status and code.
+    pub fn kind(&self) -> ErrorKind {
+        match self.status.as_u16() {
+            401 => ErrorKind::Unauthorized,
+            403 if self.code() == Some(RATE_LIMIT_CODE) => ErrorKind::RateLimited,
+            429 => ErrorKind::RateLimited,
+            403 => ErrorKind::Forbidden,
+            404 => ErrorKind::NotFound,
+            400 | 422 => ErrorKind::InvalidRequest,
+            500..=599 => ErrorKind::ServerError,
+            _ => ErrorKind::UnexpectedStatus,
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "API returned {}", self.status)?;
+        if let Some(body) = &self.body {
+            write!(f, ": {}: {}", body.code, body.message)?;
+            if let Some(param) = &body.param {
+                write!(f, " (parameter {param})")?;
+            }
+            if let Some(id) = &body.id {
+                write!(f, " (error id {id})")?;
+            }
+        }
+        if let (ErrorKind::RateLimited, Some(reset)) = (self.kind(), self.rate_limit.reset) {
+            write!(f, "; the limit resets at epoch second {reset}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A response body that is not what the contract describes.
+#[derive(Debug, Clone)]
+pub struct DecodeError {
+    status: StatusCode,
+    expected: &'static str,
+    reason: String,
+    excerpt: String,
+}
+
+/// Longest body excerpt kept in an error, in bytes.
+const EXCERPT_BYTES: usize = 512;
+
+fn excerpt(body: &[u8]) -> String {
+    let cut = &body[..body.len().min(EXCERPT_BYTES)];
+    let mut text = String::from_utf8_lossy(cut).into_owned();
+    if body.len() > EXCERPT_BYTES {
+        text.push_str(&format!("... ({} bytes in all)", body.len()));
+    }
+    text
+}
+
+impl DecodeError {
+    pub(crate) fn body(
+        status: StatusCode,
+        expected: &'static str,
+        reason: impl fmt::Display,
+        body: &[u8],
+    ) -> Error {
+        Error::Decode(Box::new(DecodeError {
+            status,
+            expected,
+            reason: reason.to_string(),
+            excerpt: excerpt(body),
+        }))
+    }
+
+    pub(crate) fn header(status: StatusCode, expected: &'static str, reason: String) -> Error {
+        Error::Decode(Box::new(DecodeError {
+            status,
+            expected,
+            reason,
+            excerpt: String::new(),
+        }))
+    }
+
+    /// HTTP status of the response.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// What was expected, such as `a JSON array of users`.
+    pub fn expected(&self) -> &str {
+        self.expected
+    }
+
+    /// Why decoding failed, with the line and column for JSON.
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+
+    /// The start of the body, at most 512 bytes, decoded as lossy UTF-8.
+    pub fn body_excerpt(&self) -> &str {
+        &self.excerpt
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "response with status {} is not {}: {}",
+            self.status, self.expected, self.reason
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_error_parses_body() {
+        let body = br#"{"code":"BAD_REQUEST","message":"Invalid limit","id":"e1","param":"limit"}"#;
+        let err = ApiError::new(StatusCode::BAD_REQUEST, RateLimit::default(), body);
+        assert_eq!(err.code(), Some("BAD_REQUEST"));
+        assert_eq!(err.id(), Some("e1"));
+        assert_eq!(err.param(), Some("limit"));
+        assert_eq!(err.kind(), ErrorKind::InvalidRequest);
+        assert_eq!(
+            err.to_string(),
+            "API returned 400 Bad Request: BAD_REQUEST: Invalid limit (parameter limit) \
+             (error id e1)"
+        );
+    }
+
+    #[test]
+    fn api_error_keeps_excerpt_of_html() {
+        let body = format!("<html>{}</html>", "x".repeat(2000));
+        let err = ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            RateLimit::default(),
+            body.as_bytes(),
+        );
+        assert!(err.body().is_none());
+        let excerpt = err.body_excerpt().unwrap();
+        assert!(excerpt.starts_with("<html>"));
+        assert!(excerpt.ends_with("(2013 bytes in all)"), "{excerpt}");
+        assert_eq!(err.kind(), ErrorKind::ServerError);
+    }
+
+    #[test]
+    fn rate_limit_only_with_code() {
+        let limited = br#"{"code":"API_RATE_LIMIT_EXCEEDED","message":"slow down"}"#;
+        let rate_limit = RateLimit {
+            limit: Some(5000),
+            remaining: Some(0),
+            reset: Some(1_800_000_000),
+        };
+        let err = ApiError::new(StatusCode::FORBIDDEN, rate_limit, limited);
+        assert_eq!(err.kind(), ErrorKind::RateLimited);
+        assert!(
+            err.to_string()
+                .ends_with("resets at epoch second 1800000000")
+        );
+
+        let forbidden = br#"{"code":"FORBIDDEN","message":"not an admin"}"#;
+        let err = ApiError::new(StatusCode::FORBIDDEN, RateLimit::default(), forbidden);
+        assert_eq!(err.kind(), ErrorKind::Forbidden);
+    }
+
+    #[test]
+    fn excerpt_of_invalid_utf8_is_lossy() {
+        let err = DecodeError::body(StatusCode::OK, "a user", "bad", &[0xff, b'a', 0xfe]);
+        let Error::Decode(decode) = err else {
+            panic!("expected a decode error");
+        };
+        assert_eq!(decode.body_excerpt(), "\u{fffd}a\u{fffd}");
+    }
+
+    #[test]
+    fn excerpt_cut_inside_utf8_char() {
+        let mut body = vec![b'a'; EXCERPT_BYTES - 1];
+        body.extend_from_slice("é".as_bytes());
+        let text = excerpt(&body);
+        assert!(text.ends_with("(513 bytes in all)"), "{text}");
+    }
+}
