@@ -79,6 +79,15 @@ pub enum ErrorKind {
     OriginRejected,
     /// See [`Error::RepeatedLink`] and [`Error::TooManyPages`].
     Pagination,
+    /// A transport timed out. This crate does no IO and never returns it;
+    /// transports built on it, such as `flat-org-blocking`, do.
+    Timeout,
+    /// A transport could not connect, or the connection broke. Never
+    /// returned by this crate itself.
+    Connection,
+    /// Any other transport failure, such as TLS or a response body over the
+    /// size limit. Never returned by this crate itself.
+    Transport,
 }
 
 impl Error {
@@ -152,7 +161,14 @@ pub struct InvalidInput {
 }
 
 impl InvalidInput {
-    pub(crate) fn new(field: impl Into<Cow<'static, str>>, reason: impl Into<String>) -> Self {
+    /// Creates an error for `field`. `reason` says what is wrong and how to
+    /// fix it, and must not contain secrets.
+    ///
+    /// ```
+    /// let err = flat_org_core::InvalidInput::new("proxy", "has no host; use http://host:port");
+    /// assert_eq!(err.to_string(), "invalid proxy: has no host; use http://host:port");
+    /// ```
+    pub fn new(field: impl Into<Cow<'static, str>>, reason: impl Into<String>) -> Self {
         InvalidInput {
             field: field.into(),
             reason: reason.into(),

@@ -310,6 +310,28 @@ enum State<T> {
     Done,
 }
 
+impl<T> Paginator<T> {
+    /// Sets the most pages to fetch, [`DEFAULT_MAX_PAGES`] by default. The
+    /// paginator fails with [`Error::TooManyPages`] rather than fetch more.
+    pub fn max_pages(mut self, max_pages: usize) -> Paginator<T> {
+        self.max_pages = max_pages;
+        self
+    }
+
+    /// Pages handled so far.
+    pub fn pages(&self) -> usize {
+        self.pages
+    }
+
+    /// The request to send next, if the listing is neither over nor failed.
+    pub fn pending(&self) -> Option<&PageRequest<T>> {
+        match &self.state {
+            State::Ready(request) => Some(request),
+            State::Failed(_) | State::Done => None,
+        }
+    }
+}
+
 /// Default page limit of a [`Paginator`]: 10,000 pages are 10 million items
 /// at `limit=1000`, and two hours of a 5,000-an-hour rate limit.
 pub const DEFAULT_MAX_PAGES: usize = 10_000;
@@ -345,26 +367,6 @@ impl<T: DeserializeOwned> Paginator<T> {
             followed,
             pages: 0,
             max_pages: DEFAULT_MAX_PAGES,
-        }
-    }
-
-    /// Sets the most pages to fetch, [`DEFAULT_MAX_PAGES`] by default. The
-    /// paginator fails with [`Error::TooManyPages`] rather than fetch more.
-    pub fn max_pages(mut self, max_pages: usize) -> Paginator<T> {
-        self.max_pages = max_pages;
-        self
-    }
-
-    /// Pages handled so far.
-    pub fn pages(&self) -> usize {
-        self.pages
-    }
-
-    /// The request to send next, if the listing is neither over nor failed.
-    pub fn pending(&self) -> Option<&PageRequest<T>> {
-        match &self.state {
-            State::Ready(request) => Some(request),
-            State::Failed(_) | State::Done => None,
         }
     }
 

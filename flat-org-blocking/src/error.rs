@@ -1,0 +1,140 @@
+//! The client's error type.
+
+use std::fmt;
+
+use flat_org_core::ErrorKind;
+use flat_org_core::http::Method;
+
+/// Everything a [`Client`](crate::Client) call can fail with.
+///
+/// [`Error::kind`] classifies it for `match` without string comparison.
+/// Messages name the method and path of the request, never the token or the
+/// query string, whose pagination cursors may be sensitive.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// Found by the core: rejected input, an error status from the API (with
+    /// its `{code, message, id, param}` body and rate-limit headers), an
+    /// undecodable response, or a page link the client will not follow.
+    Core(flat_org_core::Error),
+    /// The request did not complete within a configured timeout.
+    Timeout {
+        /// The request that timed out.
+        request: RequestLine,
+        /// What the transport reported.
+        message: String,
+    },
+    /// Connecting failed, or the connection broke before the response was
+    /// complete. A write (POST) may or may not have been applied.
+    Connection {
+        /// The failed request.
+        request: RequestLine,
+        /// What the transport reported.
+        message: String,
+    },
+    /// The response body is larger than the configured maximum.
+    BodyTooLarge {
+        /// The request whose response was too large.
+        request: RequestLine,
+        /// The maximum, in bytes.
+        limit: u64,
+    },
+    /// Another transport failure, such as a TLS error or a malformed
+    /// response head.
+    Transport {
+        /// The failed request.
+        request: RequestLine,
+        /// What the transport reported.
+        message: String,
+    },
+}
+
+/// The method and path of a request, for error messages. The query is left
+/// out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestLine {
+    /// HTTP method.
+    pub method: Method,
+    /// URL path, percent-encoded, without the query.
+    pub path: String,
+}
+
+impl fmt::Display for RequestLine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.method, self.path)
+    }
+}
+
+impl Error {
+    /// Classifies the error.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Core(core) => core.kind(),
+            Error::Timeout { .. } => ErrorKind::Timeout,
+            Error::Connection { .. } => ErrorKind::Connection,
+            Error::BodyTooLarge { .. } | Error::Transport { .. } => ErrorKind::Transport,
+        }
+    }
+
+    /// Returns the API's error details when the server answered with an
+    /// error status.
+    pub fn api_error(&self) -> Option<&flat_org_core::ApiError> {
+        match self {
+            Error::Core(core) => core.api_error(),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn from_transport(request: RequestLine, error: ureq::Error) -> Error {
+        use std::io::ErrorKind as Io;
+        let message = error.to_string();
+        match error {
+            ureq::Error::Timeout(_) => Error::Timeout { request, message },
+            ureq::Error::Io(io) if matches!(io.kind(), Io::TimedOut | Io::WouldBlock) => {
+                Error::Timeout { request, message }
+            }
+            ureq::Error::Io(_) | ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => {
+                Error::Connection { request, message }
+            }
+            ureq::Error::BodyExceedsLimit(limit) => Error::BodyTooLarge { request, limit },
+            _ => Error::Transport { request, message },
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Core(core) => core.fmt(f),
+            Error::Timeout { request, message } => write!(f, "{request} timed out: {message}"),
+            Error::Connection { request, message } => {
+                write!(f, "{request} failed: connection error: {message}")?;
+                if request.method == Method::POST {
+                    f.write_str("; the write may or may not have been applied")?;
+                }
+                Ok(())
+            }
+            Error::BodyTooLarge { request, limit } => write!(
+                f,
+                "{request} failed: response body exceeds the limit of {limit} bytes; \
+                 raise ClientBuilder::max_body_size or lower the page limit"
+            ),
+            Error::Transport { request, message } => write!(f, "{request} failed: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Core(core) => std::error::Error::source(core),
+            _ => None,
+        }
+    }
+}
+
+impl From<flat_org_core::Error> for Error {
+    fn from(error: flat_org_core::Error) -> Error {
+        Error::Core(error)
+    }
+}

@@ -1,0 +1,150 @@
+//! Lazy iterators over the pages and items of a listing.
+
+use std::fmt;
+
+use flat_org_core::{Operation, Page, PageRequest, Paginator};
+use serde::de::DeserializeOwned;
+
+use crate::client::Client;
+use crate::error::Error;
+
+/// An iterator over the pages of a listing, made by [`Client::pages`].
+///
+/// Each call to `next` sends one request. The iterator ends after the last
+/// page, or after yielding an error; [`Pages::pending_link`] then gives the
+/// link it was about to fetch, to retry or resume with
+/// [`Client::resume_pages`].
+///
+/// ```no_run
+/// use flat_org_blocking::{AccessToken, Client, ops::ListUsers};
+///
+/// let client = Client::builder(AccessToken::new("t")?).build()?;
+/// let mut pages = client.pages(&ListUsers::new().limit(1000))?;
+/// for page in pages.by_ref() {
+///     match page {
+///         Ok(page) => println!("{} users", page.items().len()),
+///         Err(err) => {
+///             eprintln!("stopped: {err}");
+///             if let Some(link) = pages.pending_link() {
+///                 eprintln!("resume with Client::resume_pages({link:?})");
+///             }
+///         }
+///     }
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Pages<'c, T> {
+    client: &'c Client,
+    paginator: Paginator<T>,
+    failed: bool,
+}
+
+impl<'c, T: DeserializeOwned> Pages<'c, T> {
+    pub(crate) fn new(client: &'c Client, paginator: Paginator<T>) -> Pages<'c, T> {
+        Pages {
+            client,
+            paginator,
+            failed: false,
+        }
+    }
+
+    /// The absolute URL of the page the iterator fetches next, or failed to
+    /// fetch; `None` after the last page.
+    pub fn pending_link(&self) -> Option<&str> {
+        self.paginator
+            .pending()
+            .map(|request| request.link().as_str())
+    }
+
+    /// Pages fetched so far.
+    pub fn pages(&self) -> usize {
+        self.paginator.pages()
+    }
+
+    fn fetch(&mut self) -> Result<Option<Page<T>>, Error> {
+        let Some(page_request) = self.paginator.next_request()? else {
+            return Ok(None);
+        };
+        let request = self.client.api().request(page_request)?;
+        let response = self.client.send(PageRequest::<T>::OPERATION_ID, request)?;
+        Ok(Some(self.paginator.handle(self.client.api(), &response)?))
+    }
+}
+
+impl<T: DeserializeOwned> Iterator for Pages<'_, T> {
+    type Item = Result<Page<T>, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        match self.fetch() {
+            Ok(page) => page.map(Ok),
+            Err(error) => {
+                self.failed = true;
+                Some(Err(error))
+            }
+        }
+    }
+}
+
+impl<T> fmt::Debug for Pages<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pages")
+            .field("pages", &self.paginator.pages())
+            .field("failed", &self.failed)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An iterator over the items of every page of a listing, made by
+/// [`Client::items`]. It holds one page at a time and requests the next when
+/// the current one is used up.
+pub struct Items<'c, T> {
+    pages: Pages<'c, T>,
+    current: std::vec::IntoIter<T>,
+}
+
+impl<'c, T: DeserializeOwned> Items<'c, T> {
+    pub(crate) fn new(pages: Pages<'c, T>) -> Items<'c, T> {
+        Items {
+            pages,
+            current: Vec::new().into_iter(),
+        }
+    }
+
+    /// See [`Pages::pending_link`].
+    pub fn pending_link(&self) -> Option<&str> {
+        self.pages.pending_link()
+    }
+
+    /// Pages fetched so far.
+    pub fn pages(&self) -> usize {
+        self.pages.pages()
+    }
+}
+
+impl<T: DeserializeOwned> Iterator for Items<'_, T> {
+    type Item = Result<T, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(item) = self.current.next() {
+                return Some(Ok(item));
+            }
+            match self.pages.next()? {
+                Ok(page) => self.current = page.into_items().into_iter(),
+                Err(error) => return Some(Err(error)),
+            }
+        }
+    }
+}
+
+impl<T> fmt::Debug for Items<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Items")
+            .field("pages", &self.pages)
+            .field("buffered", &self.current.len())
+            .finish()
+    }
+}

@@ -1,0 +1,59 @@
+//! A blocking client for the [Flat for Education] Organization API: list,
+//! create, update and remove an organization's user accounts, invitations
+//! and LTI credentials from a synchronous Rust program.
+//!
+//! The API knowledge (requests, input checks, models, `Link` pagination)
+//! lives in [`flat_org_core`], re-exported here; this crate sends the
+//! core's requests with a pooled [`ureq`] agent and follows pages lazily.
+//!
+//! ```no_run
+//! use flat_org_blocking::{AccessToken, Client, OrganizationRole};
+//! use flat_org_blocking::ops::{CreateUser, ListUsers, RemoveUser};
+//!
+//! let token = AccessToken::new(std::env::var("FLAT_ACCESS_TOKEN")?)?;
+//! let client = Client::builder(token).build()?;
+//!
+//! let ada = client.create_user(
+//!     &CreateUser::new("ada.l", "a long passphrase").role(OrganizationRole::Teacher),
+//! )?;
+//!
+//! // Every teacher, all pages, one page in memory at a time.
+//! for teacher in client.items(&ListUsers::new().role(OrganizationRole::Teacher).limit(1000))? {
+//!     println!("{}", teacher?.username);
+//! }
+//!
+//! client.remove_user(&RemoveUser::new(&ada.id))?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Errors
+//!
+//! Every call returns [`Error`]; [`Error::kind`] tells an invalid input, an
+//! API error status (401, 403, the rate limit, 404, 400), a timeout, a
+//! connection failure and an undecodable response apart.
+//!
+//! # Logging
+//!
+//! Each request is logged at `debug` level through the [`log`] facade with
+//! the operation, method, path, status, body size and duration. The query
+//! string, headers and bodies are never logged, so neither the token nor
+//! pagination cursors reach the logs.
+//!
+//! [Flat for Education]: https://flat.io/edu
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod client;
+mod error;
+mod iter;
+
+pub use client::{Client, ClientBuilder, DEFAULT_MAX_BODY_SIZE};
+pub use error::{Error, RequestLine};
+pub use iter::{Items, Pages};
+
+pub use flat_org_core;
+pub use flat_org_core::ops;
+pub use flat_org_core::{
+    AccessToken, ApiError, ErrorBody, ErrorKind, Invitation, LmsName, LtiCredentials,
+    OrganizationRole, Page, RateLimit, User,
+};
