@@ -1103,3 +1103,338 @@ impl Operation for RevokeLtiCredentials {
         check_status(response)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{AccessToken, Api, ErrorKind};
+
+    fn api() -> Api {
+        Api::new(AccessToken::new("T0K").unwrap())
+            .base_url("http://127.0.0.1:4010/v2")
+            .unwrap()
+    }
+
+    fn request<O: Operation>(operation: &O) -> http::Request<Vec<u8>> {
+        api().request(operation).unwrap()
+    }
+
+    fn invalid_field<O: Operation>(operation: &O) -> String {
+        match api().request(operation).unwrap_err() {
+            Error::InvalidInput(input) => input.field().to_owned(),
+            other => panic!("expected invalid input, got {other:?}"),
+        }
+    }
+
+    const BASE: &str = "http://127.0.0.1:4010/v2/organizations";
+
+    #[test]
+    fn every_operation_method_and_url() {
+        let cases: Vec<(http::Request<Vec<u8>>, &str, String)> = vec![
+            (request(&ListUsers::new()), "GET", format!("{BASE}/users")),
+            (
+                request(&CreateUser::new("a", "secret")),
+                "POST",
+                format!("{BASE}/users"),
+            ),
+            (
+                request(&UpdateUser::new("u1")),
+                "PUT",
+                format!("{BASE}/users/u1"),
+            ),
+            (
+                request(&RemoveUser::new("u1")),
+                "DELETE",
+                format!("{BASE}/users/u1"),
+            ),
+            (
+                request(&ListInvitations::new()),
+                "GET",
+                format!("{BASE}/invitations"),
+            ),
+            (
+                request(&CreateInvitation::new()),
+                "POST",
+                format!("{BASE}/invitations"),
+            ),
+            (
+                request(&RemoveInvitation::new("i1")),
+                "DELETE",
+                format!("{BASE}/invitations/i1"),
+            ),
+            (
+                request(&ListLtiCredentials::new()),
+                "GET",
+                format!("{BASE}/lti/credentials"),
+            ),
+            (
+                request(&CreateLtiCredentials::new("n", LmsName::Moodle)),
+                "POST",
+                format!("{BASE}/lti/credentials"),
+            ),
+            (
+                request(&RevokeLtiCredentials::new("c1")),
+                "DELETE",
+                format!("{BASE}/lti/credentials/c1"),
+            ),
+        ];
+        for (request, method, url) in cases {
+            assert_eq!(request.method(), method, "{url}");
+            assert_eq!(request.uri().to_string(), url);
+            let headers = request.headers();
+            assert_eq!(headers["authorization"], "Bearer T0K");
+            assert_eq!(headers["accept"], "application/json");
+            assert!(
+                headers["user-agent"]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("flat-org/")
+            );
+            let has_body = method == "POST" || method == "PUT";
+            assert_eq!(headers.contains_key("content-type"), has_body, "{url}");
+            assert_eq!(!request.body().is_empty(), has_body, "{url}");
+        }
+    }
+
+    #[test]
+    fn list_users_every_parameter() {
+        let list = ListUsers::new()
+            .role(OrganizationRole::Teacher)
+            .role(OrganizationRole::Admin)
+            .limit(1000)
+            .next("c+/=")
+            .query("ada l")
+            .group("g1")
+            .group("g2")
+            .sort(UserSort::LastActivityDate)
+            .direction(SortDirection::Descending)
+            .no_active_license(true)
+            .test_accounts(TestAccounts::Exclude);
+        assert_eq!(
+            request(&list).uri().query(),
+            Some(
+                "role=teacher&role=admin&limit=1000&next=c%2B%2F%3D&q=ada+l&group=g1&group=g2\
+                 &sort=lastActivityDate&direction=desc&noActiveLicense=true&testAccounts=exclude"
+            )
+        );
+    }
+
+    #[test]
+    fn limit_bounds() {
+        assert_eq!(invalid_field(&ListUsers::new().limit(0)), "limit");
+        assert_eq!(invalid_field(&ListUsers::new().limit(1001)), "limit");
+        assert_eq!(invalid_field(&ListInvitations::new().limit(0)), "limit");
+        assert_eq!(invalid_field(&ListInvitations::new().limit(1001)), "limit");
+        assert!(api().request(&ListUsers::new().limit(1)).is_ok());
+        assert!(api().request(&ListInvitations::new().limit(1000)).is_ok());
+    }
+
+    #[test]
+    fn both_cursors_rejected() {
+        let list = ListUsers::new().next("a").previous("b");
+        assert_eq!(invalid_field(&list), "next");
+        let list = ListInvitations::new().next("a").previous("b");
+        assert_eq!(invalid_field(&list), "next");
+    }
+
+    #[test]
+    fn create_user_lengths() {
+        let long = |n: usize| "é".repeat(n);
+        assert_eq!(invalid_field(&CreateUser::new("", "secret")), "username");
+        assert_eq!(
+            invalid_field(&CreateUser::new(long(31), "secret")),
+            "username"
+        );
+        assert_eq!(invalid_field(&CreateUser::new("a", "12345")), "password");
+        assert_eq!(invalid_field(&CreateUser::new("a", long(1001))), "password");
+        let user = CreateUser::new("a", "secret");
+        assert_eq!(
+            invalid_field(&user.clone().firstname(long(61))),
+            "firstname"
+        );
+        assert_eq!(invalid_field(&user.clone().lastname(long(61))), "lastname");
+        // Lengths count characters, not bytes: 30 two-byte characters pass.
+        assert!(
+            api()
+                .request(&CreateUser::new(long(30), long(1000)))
+                .is_ok()
+        );
+        assert!(
+            api()
+                .request(&user.firstname(long(60)).lastname(long(60)))
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn create_user_body_every_field() {
+        let create = CreateUser::new("ada", "secret")
+            .email("ada@school.example")
+            .firstname("Ada")
+            .lastname("Lovelace")
+            .locale("fr")
+            .role(OrganizationRole::AccountAdmin);
+        let body: serde_json::Value = serde_json::from_slice(request(&create).body()).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({"username": "ada", "password": "secret",
+                "email": "ada@school.example", "firstname": "Ada", "lastname": "Lovelace",
+                "locale": "fr", "role": "accountAdmin"})
+        );
+    }
+
+    #[test]
+    fn update_user_body_and_checks() {
+        let update = UpdateUser::new("u/1")
+            .email("a@b.example")
+            .firstname("A")
+            .lastname("B")
+            .organization_role(OrganizationRole::User)
+            .password("secret")
+            .username("ab");
+        let request = request(&update);
+        assert_eq!(request.uri().path(), "/v2/organizations/users/u%2F1");
+        let body: serde_json::Value = serde_json::from_slice(request.body()).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({"email": "a@b.example", "firstname": "A", "lastname": "B",
+                "organizationRole": "user", "password": "secret", "username": "ab"})
+        );
+        assert_eq!(self::request(&UpdateUser::new("u1")).body(), b"{}");
+        assert_eq!(
+            invalid_field(&UpdateUser::new("u1").username("")),
+            "username"
+        );
+        assert_eq!(
+            invalid_field(&UpdateUser::new("u1").password("short")),
+            "password"
+        );
+        assert_eq!(invalid_field(&UpdateUser::new("..")), "user");
+    }
+
+    #[test]
+    fn remove_user_convert_flag() {
+        let keep = request(&RemoveUser::new("u1").convert_to_individual(false));
+        assert_eq!(keep.uri().query(), Some("convertToIndividual=false"));
+        assert_eq!(request(&RemoveUser::new("u1")).uri().query(), None);
+        assert_eq!(invalid_field(&RemoveUser::new("")), "user");
+    }
+
+    #[test]
+    fn invitation_roles() {
+        let list = request(&ListInvitations::new().role(OrganizationRole::User).limit(5));
+        assert_eq!(list.uri().query(), Some("role=user&limit=5"));
+        let list = ListInvitations::new().role(OrganizationRole::AccountAdmin);
+        assert_eq!(invalid_field(&list), "role");
+
+        let create = CreateInvitation::new().organization_role(OrganizationRole::User);
+        assert_eq!(invalid_field(&create), "organizationRole");
+        assert_eq!(request(&CreateInvitation::new()).body(), b"{}");
+        assert_eq!(invalid_field(&RemoveInvitation::new(".")), "invitation");
+    }
+
+    #[test]
+    fn lti_name_length() {
+        let name = "n".repeat(301);
+        assert_eq!(
+            invalid_field(&CreateLtiCredentials::new(name, LmsName::Canvas)),
+            "name"
+        );
+        let name = "n".repeat(300);
+        assert!(
+            api()
+                .request(&CreateLtiCredentials::new(name, LmsName::Other))
+                .is_ok()
+        );
+        assert_eq!(
+            invalid_field(&RevokeLtiCredentials::new("..")),
+            "credentials"
+        );
+    }
+
+    #[test]
+    fn debug_hides_passwords() {
+        let create = CreateUser::new("ada", "hunter2-secret");
+        assert!(!format!("{create:?}").contains("hunter2"));
+        let update = UpdateUser::new("u1").password("hunter2-secret");
+        assert!(!format!("{update:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn delete_accepts_204_and_reports_404() {
+        let remove = RemoveUser::new("u1");
+        let ok = http::Response::builder()
+            .status(204)
+            .body(Vec::new())
+            .unwrap();
+        api().decode(&remove, &ok).unwrap();
+        let missing = http::Response::builder()
+            .status(404)
+            .body(br#"{"code":"NOT_FOUND","message":"User not found","id":"x1"}"#.to_vec())
+            .unwrap();
+        let err = api().decode(&remove, &missing).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::NotFound);
+        assert_eq!(err.api_error().unwrap().id(), Some("x1"));
+    }
+
+    #[test]
+    fn create_decodes_user_or_reports_excerpt() {
+        let create = CreateUser::new("ada", "secret");
+        let ok = http::Response::builder()
+            .status(200)
+            .body(
+                br#"{"id":"u1","type":"user","product":"flatEdu","username":"ada","picture":null}"#
+                    .to_vec(),
+            )
+            .unwrap();
+        assert_eq!(api().decode(&create, &ok).unwrap().id, "u1");
+        let html = http::Response::builder()
+            .status(200)
+            .body(b"<html>maintenance</html>".to_vec())
+            .unwrap();
+        let err = api().decode(&create, &html).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Decode);
+        let Error::Decode(decode) = err else {
+            unreachable!()
+        };
+        assert_eq!(decode.body_excerpt(), "<html>maintenance</html>");
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn query_values_round_trip(cursor in "\\PC{0,40}", text in "\\PC{0,40}") {
+                let list = ListUsers::new().next(cursor.clone()).query(text.clone());
+                let url = Url::parse(&request(&list).uri().to_string()).unwrap();
+                let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+                prop_assert_eq!(
+                    pairs,
+                    vec![("next".to_owned(), cursor), ("q".to_owned(), text)]
+                );
+            }
+
+            #[test]
+            fn create_user_body_round_trips(
+                username in "\\PC{1,30}",
+                password in "\\PC{6,40}",
+                firstname in proptest::option::of("\\PC{0,60}"),
+            ) {
+                let mut create = CreateUser::new(username.clone(), password.clone());
+                if let Some(firstname) = &firstname {
+                    create = create.firstname(firstname.clone());
+                }
+                let body: serde_json::Value =
+                    serde_json::from_slice(request(&create).body()).unwrap();
+                prop_assert_eq!(&body["username"], &serde_json::Value::String(username));
+                prop_assert_eq!(&body["password"], &serde_json::Value::String(password));
+                match firstname {
+                    Some(name) => prop_assert_eq!(&body["firstname"], &serde_json::Value::String(name)),
+                    None => prop_assert!(body.get("firstname").is_none()),
+                }
+            }
+        }
+    }
+}
