@@ -293,9 +293,9 @@ impl Client {
     /// # Errors
     ///
     /// [`Error::Core`] when the operation's parameters are invalid.
-    pub fn pages<O: ListOperation>(&self, operation: &O) -> Result<Pages<'_, O::Item>, Error> {
+    pub fn pages<O: ListOperation>(&self, operation: &O) -> Result<Pages<O::Item>, Error> {
         let paginator = Paginator::new(&self.api, operation)?.max_pages(self.max_pages);
-        Ok(Pages::new(self, paginator))
+        Ok(Pages::new(self.clone(), paginator))
     }
 
     /// Iterates over the items of every page of a listing, holding one page
@@ -304,7 +304,7 @@ impl Client {
     /// # Errors
     ///
     /// As [`Client::pages`].
-    pub fn items<O: ListOperation>(&self, operation: &O) -> Result<Items<'_, O::Item>, Error> {
+    pub fn items<O: ListOperation>(&self, operation: &O) -> Result<Items<O::Item>, Error> {
         Ok(Items::new(self.pages(operation)?))
     }
 
@@ -314,9 +314,9 @@ impl Client {
     ///
     /// [`Error::Core`] when the link is not an absolute URL on the
     /// configured origin.
-    pub fn resume_pages<T: DeserializeOwned>(&self, link: &str) -> Result<Pages<'_, T>, Error> {
+    pub fn resume_pages<T: DeserializeOwned>(&self, link: &str) -> Result<Pages<T>, Error> {
         let paginator = Paginator::resume(&self.api, link)?.max_pages(self.max_pages);
-        Ok(Pages::new(self, paginator))
+        Ok(Pages::new(self.clone(), paginator))
     }
 
     /// `listOrganizationUsers`: fetches one page of users.

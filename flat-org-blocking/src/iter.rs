@@ -10,7 +10,8 @@ use crate::error::Error;
 
 /// An iterator over the pages of a listing, made by [`Client::pages`].
 ///
-/// Each call to `next` sends one request. The iterator ends after the last
+/// It holds a clone of the client, which shares the connection pool. Each
+/// call to `next` sends one request. The iterator ends after the last
 /// page, or after yielding an error; [`Pages::pending_link`] then gives the
 /// link it was about to fetch, to retry or resume with
 /// [`Client::resume_pages`].
@@ -33,14 +34,14 @@ use crate::error::Error;
 /// }
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub struct Pages<'c, T> {
-    client: &'c Client,
+pub struct Pages<T> {
+    client: Client,
     paginator: Paginator<T>,
     failed: bool,
 }
 
-impl<'c, T: DeserializeOwned> Pages<'c, T> {
-    pub(crate) fn new(client: &'c Client, paginator: Paginator<T>) -> Pages<'c, T> {
+impl<T: DeserializeOwned> Pages<T> {
+    pub(crate) fn new(client: Client, paginator: Paginator<T>) -> Pages<T> {
         Pages {
             client,
             paginator,
@@ -71,7 +72,7 @@ impl<'c, T: DeserializeOwned> Pages<'c, T> {
     }
 }
 
-impl<T: DeserializeOwned> Iterator for Pages<'_, T> {
+impl<T: DeserializeOwned> Iterator for Pages<T> {
     type Item = Result<Page<T>, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -88,7 +89,7 @@ impl<T: DeserializeOwned> Iterator for Pages<'_, T> {
     }
 }
 
-impl<T> fmt::Debug for Pages<'_, T> {
+impl<T> fmt::Debug for Pages<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Pages")
             .field("pages", &self.paginator.pages())
@@ -100,13 +101,13 @@ impl<T> fmt::Debug for Pages<'_, T> {
 /// An iterator over the items of every page of a listing, made by
 /// [`Client::items`]. It holds one page at a time and requests the next when
 /// the current one is used up.
-pub struct Items<'c, T> {
-    pages: Pages<'c, T>,
+pub struct Items<T> {
+    pages: Pages<T>,
     current: std::vec::IntoIter<T>,
 }
 
-impl<'c, T: DeserializeOwned> Items<'c, T> {
-    pub(crate) fn new(pages: Pages<'c, T>) -> Items<'c, T> {
+impl<T: DeserializeOwned> Items<T> {
+    pub(crate) fn new(pages: Pages<T>) -> Items<T> {
         Items {
             pages,
             current: Vec::new().into_iter(),
@@ -124,7 +125,7 @@ impl<'c, T: DeserializeOwned> Items<'c, T> {
     }
 }
 
-impl<T: DeserializeOwned> Iterator for Items<'_, T> {
+impl<T: DeserializeOwned> Iterator for Items<T> {
     type Item = Result<T, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -140,7 +141,7 @@ impl<T: DeserializeOwned> Iterator for Items<'_, T> {
     }
 }
 
-impl<T> fmt::Debug for Items<'_, T> {
+impl<T> fmt::Debug for Items<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Items")
             .field("pages", &self.pages)

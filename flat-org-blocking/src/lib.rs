@@ -57,3 +57,8 @@ pub use flat_org_core::{
     AccessToken, ApiError, ErrorBody, ErrorKind, Invitation, LmsName, LtiCredentials,
     OrganizationRole, Page, RateLimit, User,
 };
+
+/// Compiles the README's usage example as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
