@@ -21,7 +21,7 @@ use crate::error::Error;
 ///
 /// let client = Client::builder(AccessToken::new("t")?).build()?;
 /// let mut pages = client.pages(&ListUsers::new().limit(1000))?;
-/// for page in pages.by_ref() {
+/// while let Some(page) = pages.next() {
 ///     match page {
 ///         Ok(page) => println!("{} users", page.items().len()),
 ///         Err(err) => {

@@ -100,7 +100,7 @@ fn invitation_lifecycle() {
     assert_eq!(server.invitation_count(), 1);
 
     let page = client.list_invitations(&ListInvitations::new()).unwrap();
-    assert_eq!(page.items(), [invitation.clone()]);
+    assert_eq!(page.items(), std::slice::from_ref(&invitation));
 
     let id = invitation.id.unwrap();
     client
@@ -127,7 +127,7 @@ fn lti_credentials_lifecycle() {
     let listed = client
         .list_lti_credentials(&ListLtiCredentials::new())
         .unwrap();
-    assert_eq!(listed.items(), [created.clone()]);
+    assert_eq!(listed.items(), std::slice::from_ref(&created));
     assert!(listed.next_link().is_none());
 
     client
