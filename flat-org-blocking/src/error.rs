@@ -21,7 +21,7 @@ pub enum Error {
     Timeout {
         /// The request that timed out.
         request: RequestLine,
-        /// What the transport reported.
+        /// The transport's error message.
         message: String,
     },
     /// Connecting failed, or the connection broke before the response was
@@ -29,7 +29,7 @@ pub enum Error {
     Connection {
         /// The failed request.
         request: RequestLine,
-        /// What the transport reported.
+        /// The transport's error message.
         message: String,
     },
     /// The response body is larger than the configured maximum.
@@ -44,7 +44,7 @@ pub enum Error {
     Transport {
         /// The failed request.
         request: RequestLine,
-        /// What the transport reported.
+        /// The transport's error message.
         message: String,
     },
 }
@@ -76,7 +76,7 @@ impl Error {
         }
     }
 
-    /// Returns the API's error details when the server answered with an
+    /// Returns the API's error details when the server returned an
     /// error status.
     pub fn api_error(&self) -> Option<&flat_org_core::ApiError> {
         match self {

@@ -15,8 +15,8 @@ pub const DEFAULT_BASE_URL: &str = "https://api.flat.io/v2";
 /// `User-Agent` sent unless another is set: the crate's name and version.
 pub const DEFAULT_USER_AGENT: &str = concat!("flat-org/", env!("CARGO_PKG_VERSION"));
 
-/// Where requests go and how they authenticate: the base URL, the access
-/// token and the user agent.
+/// The endpoint configuration: the base URL, the access token and the user
+/// agent.
 ///
 /// [`Api::request`] turns an operation into an [`http::Request`] to send with
 /// any HTTP client, and [`Api::decode`] turns the [`http::Response`] into the

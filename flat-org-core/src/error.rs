@@ -22,7 +22,7 @@ use crate::rate_limit::RateLimit;
 pub enum Error {
     /// A value was rejected before anything was sent.
     InvalidInput(InvalidInput),
-    /// The API answered with a status other than the operation's success status.
+    /// The API returned a status outside 2xx.
     Api(Box<ApiError>),
     /// A response was not what the contract describes: a body that is not the
     /// expected JSON, or a malformed `Link` header.
@@ -109,7 +109,7 @@ impl Error {
         }
     }
 
-    /// Returns the API's error details when the server answered with an error
+    /// Returns the API's error details when the server returned an error
     /// status.
     pub fn api_error(&self) -> Option<&ApiError> {
         match self {
@@ -161,7 +161,7 @@ pub struct InvalidInput {
 }
 
 impl InvalidInput {
-    /// Creates an error for `field`. `reason` says what is wrong and how to
+    /// Creates an error for `field`. `reason` states what is wrong and how to
     /// fix it, and must not contain secrets.
     ///
     /// ```
@@ -181,7 +181,7 @@ impl InvalidInput {
         &self.field
     }
 
-    /// What is wrong and how to fix it.
+    /// Returns what is wrong and how to fix it.
     pub fn reason(&self) -> &str {
         &self.reason
     }
@@ -201,7 +201,7 @@ pub struct ErrorBody {
     pub code: String,
     /// Human-readable message.
     pub message: String,
-    /// Identifier of the failed request; Flat support asks for it.
+    /// Identifier of the failed request, which Flat support requests.
     #[serde(default)]
     pub id: Option<String>,
     /// The parameter that caused the error, when the API names one.
@@ -209,7 +209,8 @@ pub struct ErrorBody {
     pub param: Option<String>,
 }
 
-/// An error status from the API, with whatever the server said about it.
+/// An error status from the API, with the error body and rate-limit headers
+/// of the response.
 #[derive(Debug, Clone)]
 pub struct ApiError {
     status: StatusCode,
@@ -218,7 +219,7 @@ pub struct ApiError {
     rate_limit: RateLimit,
 }
 
-/// Code of the 403 answer sent when the token's hourly quota is used up.
+/// Code of the 403 response sent when the token's hourly quota is used up.
 pub const RATE_LIMIT_CODE: &str = "API_RATE_LIMIT_EXCEEDED";
 
 impl ApiError {
@@ -321,7 +322,7 @@ pub struct DecodeError {
     excerpt: String,
 }
 
-/// Longest body excerpt kept in an error, in bytes.
+/// Maximum length of the body excerpt kept in an error, in bytes.
 const EXCERPT_BYTES: usize = 512;
 
 fn excerpt(body: &[u8]) -> String {
@@ -362,12 +363,12 @@ impl DecodeError {
         self.status
     }
 
-    /// What was expected, such as `a JSON array of users`.
+    /// Returns what was expected, such as `a JSON array of users`.
     pub fn expected(&self) -> &str {
         self.expected
     }
 
-    /// Why decoding failed, with the line and column for JSON.
+    /// Returns why decoding failed, with the line and column for JSON.
     pub fn reason(&self) -> &str {
         &self.reason
     }

@@ -104,7 +104,7 @@ pub struct LinkError {
     offset: usize,
 }
 
-/// What is wrong with a `Link` header.
+/// The kind of problem in a `Link` header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum LinkErrorKind {
@@ -157,7 +157,7 @@ impl std::error::Error for LinkError {}
 ///
 /// # Errors
 ///
-/// [`LinkError`] when the value does not follow the grammar or holds more
+/// [`LinkError`] when the value does not follow the grammar or contains more
 /// than [`MAX_LINKS`] links. Empty and blank values, and empty list elements
 /// such as a trailing comma, are not errors and add no link.
 pub fn parse_link_header(value: &[u8]) -> Result<Vec<Link>, LinkError> {
@@ -314,7 +314,7 @@ impl Parser<'_> {
         }
     }
 
-    /// Reads an unquoted value. The grammar says `token`, but servers also
+    /// Reads an unquoted value. The grammar allows only `token`, but servers also
     /// send URLs unquoted (`rel=http://example.com/rel`), so everything up to
     /// whitespace, `;` or `,` is taken.
     fn bare_value(&mut self) -> String {

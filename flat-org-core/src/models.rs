@@ -123,7 +123,7 @@ string_enum! {
 }
 
 string_enum! {
-    /// How a license is counted.
+    /// The counting mode of a license.
     LicenseMode {
         /// `credit`: one license per user.
         Credit = "credit",
@@ -133,7 +133,7 @@ string_enum! {
 }
 
 string_enum! {
-    /// Where a license comes from.
+    /// The origin of a license.
     LicenseSource {
         /// `order`.
         Order = "order",
@@ -176,7 +176,7 @@ string_enum! {
     }
 }
 
-/// A user account as an organization admin sees it (`UserDetailsAdmin`).
+/// A user account in the organization admin's view (`UserDetailsAdmin`).
 ///
 /// Dates are RFC 3339 strings as sent.
 ///
@@ -249,9 +249,9 @@ pub struct License {
     pub active: Option<bool>,
     /// When the license expires.
     pub expiration_date: Option<String>,
-    /// How the license is counted.
+    /// Counting mode of the license.
     pub mode: Option<LicenseMode>,
-    /// Where the license comes from.
+    /// Origin of the license.
     pub source: Option<LicenseSource>,
 }
 

@@ -28,7 +28,7 @@ pub(crate) mod sealed {
 /// The trait is sealed; the operations of this module and
 /// [`PageRequest`](crate::PageRequest) implement it.
 pub trait Operation: sealed::Sealed {
-    /// What a successful response decodes to.
+    /// The type a successful response decodes to.
     type Output;
 
     /// The operation's identifier in the OpenAPI contract, for logs.

@@ -285,7 +285,7 @@ impl<T: DeserializeOwned> ListOperation for PageRequest<T> {
 /// let mut users = 0;
 /// while let Some(page_request) = paginator.next_request()? {
 ///     let request = api.request(page_request)?;
-///     // Send `request` with any HTTP client; here, an answer of one last page.
+///     // Send `request` with any HTTP client; here, a response with the last page.
 ///     # let _ = request;
 ///     let response = http::Response::builder().status(200).body(
 ///         br#"[{"id":"1","type":"user","product":"flatEdu","username":"a","picture":null}]"#,

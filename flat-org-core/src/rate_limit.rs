@@ -5,7 +5,7 @@ use http::HeaderMap;
 /// The rate-limit state a response reports.
 ///
 /// Flat allows a token a fixed number of requests an hour. When the quota is
-/// used up the API answers 403 with code `API_RATE_LIMIT_EXCEEDED` until the
+/// used up the API returns 403 with code `API_RATE_LIMIT_EXCEEDED` until the
 /// reset time. A header that is missing, repeated with different values, or
 /// not a decimal integer gives `None`: a hostile value never fails the
 /// response it came with.
