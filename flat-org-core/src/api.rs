@@ -68,9 +68,10 @@ impl Api {
     /// `https`, or has a user name, password, query or fragment.
     pub fn base_url(mut self, base_url: &str) -> Result<Api, Error> {
         let invalid = |reason: &str| InvalidInput::new("base URL", reason.to_owned());
+        // The messages do not repeat the input, which may contain a secret.
         let url = Url::parse(base_url).map_err(|e| {
             invalid(&format!(
-                "{base_url:?} is not an absolute URL ({e}); use a URL such as {DEFAULT_BASE_URL}"
+                "is not an absolute URL ({e}); use a URL such as {DEFAULT_BASE_URL}"
             ))
         })?;
         if !matches!(url.scheme(), "http" | "https") {
@@ -87,10 +88,9 @@ impl Api {
             .into());
         }
         if url.query().is_some() || url.fragment().is_some() {
-            return Err(invalid(&format!(
-                "{base_url:?} has a query or fragment; remove everything from `?` or `#` on"
-            ))
-            .into());
+            return Err(
+                invalid("has a query or fragment; remove everything from `?` or `#` on").into(),
+            );
         }
         self.base = url;
         Ok(self)
@@ -174,7 +174,7 @@ impl Api {
         builder.body(body.unwrap_or_default()).map_err(|e| {
             InvalidInput::new(
                 "request URL",
-                format!("the path of {} is not a valid HTTP URI: {e}", url.path()),
+                format!("is not a valid HTTP request target ({e}); check the base URL"),
             )
             .into()
         })
@@ -189,6 +189,11 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
+/// Longest identifier accepted in a path, in bytes. Flat's identifiers are
+/// 24 hexadecimal characters; the limit only keeps a corrupted value from
+/// producing a request line that servers reject for its length.
+const MAX_ID_BYTES: usize = 1024;
+
 /// Builds `base` + `/` + `segments`, each segment percent-encoded as exactly
 /// one path segment.
 ///
@@ -197,6 +202,17 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 pub(crate) fn join_path(base: &Url, segments: &[(&'static str, &str)]) -> Result<Url, Error> {
     let mut path = base.path().trim_end_matches('/').to_owned();
     for (field, segment) in segments {
+        if segment.len() > MAX_ID_BYTES {
+            return Err(InvalidInput::new(
+                *field,
+                format!(
+                    "is {} bytes long; identifiers the API returns are far shorter than the \
+                     limit of {MAX_ID_BYTES}",
+                    segment.len()
+                ),
+            )
+            .into());
+        }
         if segment.is_empty() || *segment == "." || *segment == ".." {
             return Err(InvalidInput::new(
                 *field,
@@ -238,6 +254,20 @@ mod tests {
                 err.to_string().starts_with("invalid base URL"),
                 "{bad}: {err}"
             );
+        }
+    }
+
+    #[test]
+    fn base_url_errors_do_not_echo_input() {
+        let token = AccessToken::new("T").unwrap();
+        for bad in [
+            "https://api.flat.io/v2?access_token=SECRET1",
+            "https://api.flat.io/v2#SECRET1",
+            "https://me:SECRET1@api.flat.io/v2",
+            "not a url SECRET1",
+        ] {
+            let err = Api::new(token.clone()).base_url(bad).unwrap_err();
+            assert!(!err.to_string().contains("SECRET1"), "{err}");
         }
     }
 

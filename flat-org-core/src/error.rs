@@ -306,6 +306,12 @@ impl fmt::Display for ApiError {
                 write!(f, " (error id {id})")?;
             }
         }
+        if self.status.is_redirection() {
+            write!(
+                f,
+                "; redirects are not followed, so check the base URL's scheme and path"
+            )?;
+        }
         if let (ErrorKind::RateLimited, Some(reset)) = (self.kind(), self.rate_limit.reset) {
             write!(f, "; the limit resets at epoch second {reset}")?;
         }
@@ -338,14 +344,40 @@ impl DecodeError {
     pub(crate) fn body(
         status: StatusCode,
         expected: &'static str,
-        reason: impl fmt::Display,
+        error: &serde_json::Error,
         body: &[u8],
     ) -> Error {
         Error::Decode(Box::new(DecodeError {
             status,
             expected,
-            reason: reason.to_string(),
+            reason: error.to_string(),
             excerpt: excerpt(body),
+        }))
+    }
+
+    /// Builds the error for a body that may contain secrets: neither the
+    /// excerpt nor the reason quotes it, because serde_json's messages quote
+    /// the offending value.
+    pub(crate) fn secret_body(
+        status: StatusCode,
+        expected: &'static str,
+        error: &serde_json::Error,
+    ) -> Error {
+        Error::Decode(Box::new(DecodeError {
+            status,
+            expected,
+            reason: format!(
+                "invalid {} at line {} column {}",
+                match error.classify() {
+                    serde_json::error::Category::Io => "input",
+                    serde_json::error::Category::Syntax => "JSON syntax",
+                    serde_json::error::Category::Data => "JSON data",
+                    serde_json::error::Category::Eof => "JSON: unexpected end",
+                },
+                error.line(),
+                error.column()
+            ),
+            excerpt: "(not kept: the body may contain credentials)".to_owned(),
         }))
     }
 
@@ -374,6 +406,8 @@ impl DecodeError {
     }
 
     /// The start of the body, at most 512 bytes, decoded as lossy UTF-8.
+    /// For bodies that may contain credentials (LTI credentials), a note
+    /// that the body was not kept.
     pub fn body_excerpt(&self) -> &str {
         &self.excerpt
     }
@@ -444,8 +478,19 @@ mod tests {
     }
 
     #[test]
+    fn redirect_names_the_cause() {
+        let err = ApiError::new(StatusCode::FOUND, RateLimit::default(), b"");
+        assert_eq!(err.kind(), ErrorKind::UnexpectedStatus);
+        assert!(
+            err.to_string().contains("redirects are not followed"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn excerpt_of_invalid_utf8_is_lossy() {
-        let err = DecodeError::body(StatusCode::OK, "a user", "bad", &[0xff, b'a', 0xfe]);
+        let json_error = serde_json::from_slice::<u8>(b"x").unwrap_err();
+        let err = DecodeError::body(StatusCode::OK, "a user", &json_error, &[0xff, b'a', 0xfe]);
         let Error::Decode(decode) = err else {
             panic!("expected a decode error");
         };

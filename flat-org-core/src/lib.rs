@@ -86,7 +86,7 @@ pub use error::{
     ApiError, DecodeError, Error, ErrorBody, ErrorKind, InvalidInput, RATE_LIMIT_CODE,
 };
 pub use models::{
-    AccountType, ClassRole, Invitation, License, LicenseMode, LicenseSource, LmsName,
+    AccountType, ClassRole, Invitation, License, LicenseMode, LicenseSource, Listed, LmsName,
     LtiCredentials, OrganizationRole, Product, User,
 };
 pub use ops::{ListOperation, Operation};

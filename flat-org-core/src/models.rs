@@ -7,7 +7,45 @@
 
 use std::fmt;
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// A model that a listing returns: [`User`], [`Invitation`] or
+/// [`LtiCredentials`]. The trait is sealed.
+pub trait Listed: DeserializeOwned + sealed::Sealed {
+    /// Identifier of the listing operation in the OpenAPI contract, for logs.
+    const LIST_OPERATION_ID: &'static str;
+    /// Description of a page's body, for decode errors.
+    const PAGE_DESCRIPTION: &'static str;
+    /// Whether a body may contain secrets, so decode errors must not quote it.
+    const SECRET_BODY: bool;
+}
+
+impl sealed::Sealed for User {}
+impl Listed for User {
+    const LIST_OPERATION_ID: &'static str = "listOrganizationUsers";
+    const PAGE_DESCRIPTION: &'static str = "a JSON array of users";
+    const SECRET_BODY: bool = false;
+}
+
+impl sealed::Sealed for Invitation {}
+impl Listed for Invitation {
+    const LIST_OPERATION_ID: &'static str = "listOrganizationInvitations";
+    const PAGE_DESCRIPTION: &'static str = "a JSON array of invitations";
+    const SECRET_BODY: bool = false;
+}
+
+impl sealed::Sealed for LtiCredentials {}
+impl Listed for LtiCredentials {
+    const LIST_OPERATION_ID: &'static str = "listLtiCredentials";
+    const PAGE_DESCRIPTION: &'static str = "a JSON array of LTI credentials";
+    // Each item carries an OAuth consumer secret.
+    const SECRET_BODY: bool = true;
+}
 
 /// Declares a string enum that keeps unknown values instead of failing.
 macro_rules! string_enum {

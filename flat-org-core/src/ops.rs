@@ -15,7 +15,7 @@ use url::Url;
 
 use crate::api::join_path;
 use crate::error::{ApiError, DecodeError, Error, InvalidInput};
-use crate::models::{Invitation, LmsName, LtiCredentials, OrganizationRole, User};
+use crate::models::{Invitation, Listed, LmsName, LtiCredentials, OrganizationRole, User};
 use crate::page::{Page, decode_page};
 use crate::rate_limit::RateLimit;
 
@@ -66,7 +66,7 @@ pub trait Operation: sealed::Sealed {
 /// A listing operation, whose output is a [`Page`] of `Item`.
 pub trait ListOperation: Operation<Output = Page<Self::Item>> {
     /// The listed model.
-    type Item: DeserializeOwned;
+    type Item: Listed;
 }
 
 /// Largest `limit` the list operations accept.
@@ -82,14 +82,22 @@ pub(crate) fn check_status<B: AsRef<[u8]>>(response: &Response<B>) -> Result<(),
     Err(Error::Api(Box::new(error)))
 }
 
-fn decode_json<T: DeserializeOwned, B: AsRef<[u8]>>(
+/// Decodes a 2xx JSON body. With `secret_body`, a decode error quotes
+/// nothing of the body.
+pub(crate) fn decode_json<T: DeserializeOwned, B: AsRef<[u8]>>(
     response: &Response<B>,
     expected: &'static str,
+    secret_body: bool,
 ) -> Result<T, Error> {
     check_status(response)?;
     let body = response.body().as_ref();
-    serde_json::from_slice(body)
-        .map_err(|e| DecodeError::body(response.status(), expected, e, body))
+    serde_json::from_slice(body).map_err(|e| {
+        if secret_body {
+            DecodeError::secret_body(response.status(), expected, &e)
+        } else {
+            DecodeError::body(response.status(), expected, &e, body)
+        }
+    })
 }
 
 fn json_body<T: Serialize>(value: &T) -> Result<Option<Vec<u8>>, Error> {
@@ -139,7 +147,21 @@ fn check_optional_length(
     value.map_or(Ok(()), |v| check_length(field, v, min, max))
 }
 
+/// Rejects an empty cursor, which would send `next=` and restart the listing.
+fn check_cursor(field: &'static str, cursor: Option<&str>) -> Result<(), Error> {
+    if cursor == Some("") {
+        return Err(InvalidInput::new(
+            field,
+            "is empty; pass the cursor from a page link, or leave it unset for the first page",
+        )
+        .into());
+    }
+    Ok(())
+}
+
 fn check_cursors(next: Option<&str>, previous: Option<&str>) -> Result<(), Error> {
+    check_cursor("next", next)?;
+    check_cursor("previous", previous)?;
     if next.is_some() && previous.is_some() {
         return Err(InvalidInput::new(
             "next",
@@ -381,7 +403,7 @@ impl Operation for ListUsers {
         base: &Url,
         response: &Response<B>,
     ) -> Result<Page<User>, Error> {
-        decode_page(response, "a JSON array of users", || self.url(base))
+        decode_page(response, || self.url(base))
     }
 }
 
@@ -398,7 +420,8 @@ fn drop_empty_query(url: &mut Url) {
 
 /// `createOrganizationUser`: `POST /organizations/users`, creates an account.
 ///
-/// `Debug` output hides the password.
+/// `Debug` output hides the password. The request built from it carries the
+/// password in its body, which `http::Request`'s own `Debug` prints.
 ///
 /// ```
 /// use flat_org_core::{AccessToken, Api, OrganizationRole, ops::CreateUser};
@@ -519,7 +542,7 @@ impl Operation for CreateUser {
     }
 
     fn decode<B: AsRef<[u8]>>(&self, _: &Url, response: &Response<B>) -> Result<User, Error> {
-        decode_json(response, "a JSON user")
+        decode_json(response, "a JSON user", false)
     }
 }
 
@@ -655,7 +678,7 @@ impl Operation for UpdateUser {
     }
 
     fn decode<B: AsRef<[u8]>>(&self, _: &Url, response: &Response<B>) -> Result<User, Error> {
-        decode_json(response, "a JSON user")
+        decode_json(response, "a JSON user", false)
     }
 }
 
@@ -779,7 +802,7 @@ impl Operation for ListInvitations {
         check_cursors(self.next.as_deref(), self.previous.as_deref())?;
         if let Some(role) = &self.role {
             check_role_value("role", role)?;
-            if *role == OrganizationRole::AccountAdmin {
+            if role.as_str() == OrganizationRole::AccountAdmin.as_str() {
                 return Err(InvalidInput::new(
                     "role",
                     "accountAdmin is not a filter of the invitation list; use user, teacher or admin",
@@ -816,7 +839,7 @@ impl Operation for ListInvitations {
         base: &Url,
         response: &Response<B>,
     ) -> Result<Page<Invitation>, Error> {
-        decode_page(response, "a JSON array of invitations", || self.url(base))
+        decode_page(response, || self.url(base))
     }
 }
 
@@ -853,8 +876,8 @@ pub struct CreateInvitation {
 }
 
 impl CreateInvitation {
-    /// Creates an invitation; with no field set, the API makes a reusable
-    /// teacher invitation with an enrollment code.
+    /// Creates an invitation; with no field set, the API makes a teacher
+    /// invitation with an enrollment code.
     pub fn new() -> CreateInvitation {
         CreateInvitation::default()
     }
@@ -890,7 +913,7 @@ impl Operation for CreateInvitation {
     fn body(&self) -> Result<Option<Vec<u8>>, Error> {
         if let Some(role) = &self.organization_role {
             check_role_value("organizationRole", role)?;
-            if *role == OrganizationRole::User {
+            if role.as_str() == OrganizationRole::User.as_str() {
                 return Err(InvalidInput::new(
                     "organizationRole",
                     "user is not an invitation role; create student accounts with CreateUser, \
@@ -903,7 +926,7 @@ impl Operation for CreateInvitation {
     }
 
     fn decode<B: AsRef<[u8]>>(&self, _: &Url, response: &Response<B>) -> Result<Invitation, Error> {
-        decode_json(response, "a JSON invitation")
+        decode_json(response, "a JSON invitation", false)
     }
 }
 
@@ -989,9 +1012,7 @@ impl Operation for ListLtiCredentials {
         base: &Url,
         response: &Response<B>,
     ) -> Result<Page<LtiCredentials>, Error> {
-        decode_page(response, "a JSON array of LTI credentials", || {
-            self.url(base)
-        })
+        decode_page(response, || self.url(base))
     }
 }
 
@@ -1054,7 +1075,7 @@ impl Operation for CreateLtiCredentials {
         _: &Url,
         response: &Response<B>,
     ) -> Result<LtiCredentials, Error> {
-        decode_json(response, "JSON LTI credentials")
+        decode_json(response, "JSON LTI credentials", true)
     }
 }
 
@@ -1334,6 +1355,37 @@ mod tests {
     }
 
     #[test]
+    fn empty_cursor_rejected() {
+        assert_eq!(invalid_field(&ListUsers::new().next("")), "next");
+        assert_eq!(invalid_field(&ListUsers::new().previous("")), "previous");
+        assert_eq!(invalid_field(&ListInvitations::new().next("")), "next");
+    }
+
+    #[test]
+    fn unknown_spelling_of_known_role_checked() {
+        let create = CreateInvitation::new().organization_role(OrganizationRole::from_api("x"));
+        assert!(api().request(&create).is_ok());
+        let create =
+            CreateInvitation::new().organization_role(OrganizationRole::Unknown("user".into()));
+        assert_eq!(invalid_field(&create), "organizationRole");
+        let list = ListInvitations::new().role(OrganizationRole::Unknown("accountAdmin".into()));
+        assert_eq!(invalid_field(&list), "role");
+    }
+
+    #[test]
+    fn long_id_rejected_by_field() {
+        let id = "x".repeat(100_000);
+        let err = api().request(&RemoveUser::new(id.as_str())).unwrap_err();
+        let message = err.to_string();
+        assert!(
+            message.starts_with("invalid user: is 100000 bytes long"),
+            "{message}"
+        );
+        assert!(message.len() < 200, "{message}");
+        assert!(api().request(&RemoveUser::new("x".repeat(1024))).is_ok());
+    }
+
+    #[test]
     fn lti_name_length() {
         let name = "n".repeat(301);
         assert_eq!(
@@ -1406,7 +1458,7 @@ mod tests {
 
         proptest! {
             #[test]
-            fn query_values_round_trip(cursor in "\\PC{0,40}", text in "\\PC{0,40}") {
+            fn query_values_round_trip(cursor in "\\PC{1,40}", text in "\\PC{0,40}") {
                 let list = ListUsers::new().next(cursor.clone()).query(text.clone());
                 let url = Url::parse(&request(&list).uri().to_string()).unwrap();
                 let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();

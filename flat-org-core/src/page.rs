@@ -7,13 +7,13 @@ use std::marker::PhantomData;
 
 use http::header::LINK;
 use http::{Method, Response, StatusCode};
-use serde::de::DeserializeOwned;
 use url::Url;
 
 use crate::api::Api;
 use crate::error::{DecodeError, Error, InvalidInput};
 use crate::link::{Link, parse_into};
-use crate::ops::{ListOperation, Operation, check_status};
+use crate::models::Listed;
+use crate::ops::{ListOperation, Operation, decode_json};
 use crate::rate_limit::RateLimit;
 
 /// One page of a listing: the items, the links to the pages around it, and
@@ -101,16 +101,12 @@ impl<T> Page<T> {
 
 /// Decodes a listing response: a JSON array body and its `Link` headers.
 /// `request_url` is called only when there are links to resolve.
-pub(crate) fn decode_page<T: DeserializeOwned, B: AsRef<[u8]>>(
+pub(crate) fn decode_page<T: Listed, B: AsRef<[u8]>>(
     response: &Response<B>,
-    expected: &'static str,
     request_url: impl FnOnce() -> Result<Url, Error>,
 ) -> Result<Page<T>, Error> {
-    check_status(response)?;
+    let items = decode_json(response, T::PAGE_DESCRIPTION, T::SECRET_BODY)?;
     let status = response.status();
-    let body = response.body().as_ref();
-    let items =
-        serde_json::from_slice(body).map_err(|e| DecodeError::body(status, expected, e, body))?;
 
     let mut links = Vec::new();
     for value in response.headers().get_all(LINK) {
@@ -190,7 +186,7 @@ impl<T> PageRequest<T> {
         let url = Url::parse(link).map_err(|e| {
             InvalidInput::new(
                 "link",
-                format!("is not an absolute URL ({e}); pass a link as the API returned it"),
+                format!("is not an absolute URL ({e}); pass a page link as the API returned it"),
             )
         })?;
         PageRequest::checked(api.base(), url)
@@ -204,7 +200,12 @@ impl<T> PageRequest<T> {
                 expected_origin,
             });
         }
-        if url.origin() != base.origin() {
+        // Compared part by part rather than with `Url::origin`, which gives
+        // `blob:http://host/...` the origin of the URL inside it.
+        let same_origin = url.scheme() == base.scheme()
+            && url.host() == base.host()
+            && url.port_or_known_default() == base.port_or_known_default();
+        if !same_origin {
             return Err(Error::OriginRejected {
                 link_origin: url.origin().ascii_serialization(),
                 expected_origin,
@@ -242,9 +243,9 @@ impl<T> fmt::Debug for PageRequest<T> {
 
 impl<T> crate::ops::sealed::Sealed for PageRequest<T> {}
 
-impl<T: DeserializeOwned> Operation for PageRequest<T> {
+impl<T: Listed> Operation for PageRequest<T> {
     type Output = Page<T>;
-    const OPERATION_ID: &'static str = "followPageLink";
+    const OPERATION_ID: &'static str = T::LIST_OPERATION_ID;
 
     fn method(&self) -> Method {
         Method::GET
@@ -259,11 +260,11 @@ impl<T: DeserializeOwned> Operation for PageRequest<T> {
     }
 
     fn decode<B: AsRef<[u8]>>(&self, _: &Url, response: &Response<B>) -> Result<Page<T>, Error> {
-        decode_page(response, "a JSON array", || Ok(self.url.clone()))
+        decode_page(response, || Ok(self.url.clone()))
     }
 }
 
-impl<T: DeserializeOwned> ListOperation for PageRequest<T> {
+impl<T: Listed> ListOperation for PageRequest<T> {
     type Item = T;
 }
 
@@ -311,8 +312,9 @@ enum State<T> {
 }
 
 impl<T> Paginator<T> {
-    /// Sets the most pages to fetch, [`DEFAULT_MAX_PAGES`] by default. The
-    /// paginator fails with [`Error::TooManyPages`] rather than fetch more.
+    /// Sets the maximum number of pages to fetch, [`DEFAULT_MAX_PAGES`] by
+    /// default. The paginator fails with [`Error::TooManyPages`] rather than
+    /// fetch more.
     pub fn max_pages(mut self, max_pages: usize) -> Paginator<T> {
         self.max_pages = max_pages;
         self
@@ -336,7 +338,7 @@ impl<T> Paginator<T> {
 /// at `limit=1000`, and two hours of a 5,000-an-hour rate limit.
 pub const DEFAULT_MAX_PAGES: usize = 10_000;
 
-impl<T: DeserializeOwned> Paginator<T> {
+impl<T: Listed> Paginator<T> {
     /// Starts a listing at the first page of `operation`.
     ///
     /// # Errors
@@ -374,15 +376,21 @@ impl<T: DeserializeOwned> Paginator<T> {
     ///
     /// # Errors
     ///
-    /// The error that ended the listing after the last page handled:
-    /// [`Error::RepeatedLink`], [`Error::TooManyPages`] or
-    /// [`Error::OriginRejected`]. It is returned once; after it the listing
-    /// is over.
+    /// [`Error::RepeatedLink`] or [`Error::OriginRejected`] for the next
+    /// link of the last page handled; it is returned once, and after it the
+    /// listing is over. [`Error::TooManyPages`] when the page limit is
+    /// reached; the request stays pending, so [`Paginator::pending`] gives
+    /// the link to resume from.
     pub fn next_request(&mut self) -> Result<Option<&PageRequest<T>>, Error> {
         if matches!(self.state, State::Failed(_))
             && let State::Failed(error) = std::mem::replace(&mut self.state, State::Done)
         {
             return Err(error);
+        }
+        if matches!(self.state, State::Ready(_)) && self.pages >= self.max_pages {
+            return Err(Error::TooManyPages {
+                max_pages: self.max_pages,
+            });
         }
         Ok(self.pending())
     }
@@ -416,9 +424,6 @@ impl<T: DeserializeOwned> Paginator<T> {
                     pages: self.pages,
                 })
             }
-            Ok(Some(_)) if self.pages >= self.max_pages => State::Failed(Error::TooManyPages {
-                max_pages: self.max_pages,
-            }),
             Ok(Some(next)) => State::Ready(next),
             Err(error) => State::Failed(error),
         };
@@ -540,6 +545,21 @@ mod tests {
     }
 
     #[test]
+    fn wrapped_origins_rejected() {
+        // `Url::origin` of a blob URL is the origin of the URL inside it.
+        for link in [
+            "blob:https://api.flat.io/v2/organizations/users?next=n1",
+            "blob:https://api.flat.io:443/x",
+        ] {
+            let err = PageRequest::<User>::from_link(&api(), link).unwrap_err();
+            assert_eq!(err.kind(), crate::ErrorKind::OriginRejected, "{link}");
+            let page = page(&[&format!("<{link}>; rel=next")]);
+            let err = page.next_page(&api()).unwrap_err();
+            assert_eq!(err.kind(), crate::ErrorKind::OriginRejected, "{link}");
+        }
+    }
+
+    #[test]
     fn default_port_is_same_origin() {
         let page = page(&["<https://API.flat.io:443/v2/organizations/users?next=n1>; rel=next"]);
         assert!(page.next_page(&api()).unwrap().is_some());
@@ -630,6 +650,56 @@ mod tests {
         }
         let err = paginator.next_request().unwrap_err();
         assert!(matches!(err, Error::TooManyPages { max_pages: 2 }));
+    }
+
+    #[test]
+    fn paginator_zero_pages_sends_nothing() {
+        let api = api();
+        let mut paginator = Paginator::new(&api, &ListUsers::new())
+            .unwrap()
+            .max_pages(0);
+        let err = paginator.next_request().unwrap_err();
+        assert!(matches!(err, Error::TooManyPages { max_pages: 0 }));
+        assert_eq!(
+            paginator.pending().unwrap().link().as_str(),
+            format!("{USERS}")
+        );
+    }
+
+    #[test]
+    fn secret_bodies_not_quoted_in_errors() {
+        use crate::ops::ListLtiCredentials;
+        let body: &'static [u8] =
+            br#"[{"id":"c1","lms":{"new":"shape"},"consumerSecret":"LTI-SECRET-VALUE"}]"#;
+        let err = api()
+            .decode(&ListLtiCredentials::new(), &response(&[], body))
+            .unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Decode);
+        assert!(!format!("{err:?}").contains("LTI-SECRET"), "{err:?}");
+        assert!(!err.to_string().contains("LTI-SECRET"), "{err}");
+
+        let wrong_type: &'static [u8] = br#"[{"consumerSecret":["LTI-SECRET-VALUE"]}]"#;
+        let err = api()
+            .decode(&ListLtiCredentials::new(), &response(&[], wrong_type))
+            .unwrap_err();
+        assert!(!format!("{err:?}").contains("LTI-SECRET"), "{err:?}");
+        assert!(err.to_string().contains("line 1 column"), "{err}");
+    }
+
+    #[test]
+    fn first_page_errors_name_the_listing() {
+        let api = api();
+        let mut paginator = Paginator::new(&api, &ListUsers::new()).unwrap();
+        let request = paginator.next_request().unwrap().unwrap().clone();
+        assert_eq!(
+            <PageRequest<User> as Operation>::OPERATION_ID,
+            "listOrganizationUsers"
+        );
+        let err = api.decode(&request, &response(&[], b"{}")).unwrap_err();
+        let Error::Decode(decode) = err else {
+            panic!("expected a decode error, got {err:?}");
+        };
+        assert_eq!(decode.expected(), "a JSON array of users");
     }
 
     #[test]
