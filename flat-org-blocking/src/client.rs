@@ -10,11 +10,10 @@ use flat_org_core::ops::{
     ListUsers, RemoveInvitation, RemoveUser, RevokeLtiCredentials, UpdateUser,
 };
 use flat_org_core::{
-    AccessToken, Api, DEFAULT_MAX_PAGES, Invitation, ListOperation, LtiCredentials, Operation,
-    Page, Paginator, User,
+    AccessToken, Api, DEFAULT_MAX_PAGES, Invitation, ListOperation, Listed, LtiCredentials,
+    Operation, Page, Paginator, User,
 };
 use flat_org_core::{InvalidInput, url};
-use serde::de::DeserializeOwned;
 use ureq::config::AutoHeaderValue;
 
 use crate::error::{Error, RequestLine};
@@ -54,11 +53,22 @@ pub struct Client {
 }
 
 /// Proxy choice of a [`ClientBuilder`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 enum ProxyChoice {
     FromEnvironment,
     Disabled,
     Url(String),
+}
+
+/// Leaves out the proxy URL, whose userinfo may hold a password.
+impl fmt::Debug for ProxyChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProxyChoice::FromEnvironment => f.write_str("FromEnvironment"),
+            ProxyChoice::Disabled => f.write_str("Disabled"),
+            ProxyChoice::Url(_) => f.write_str("Url(<redacted>)"),
+        }
+    }
 }
 
 /// Settings for a [`Client`]. Every timeout is finite by default.
@@ -314,7 +324,7 @@ impl Client {
     ///
     /// [`Error::Core`] when the link is not an absolute URL on the
     /// configured origin.
-    pub fn resume_pages<T: DeserializeOwned>(&self, link: &str) -> Result<Pages<T>, Error> {
+    pub fn resume_pages<T: Listed>(&self, link: &str) -> Result<Pages<T>, Error> {
         let paginator = Paginator::resume(&self.api, link)?.max_pages(self.max_pages);
         Ok(Pages::new(self.clone(), paginator))
     }

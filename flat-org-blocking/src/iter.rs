@@ -2,8 +2,7 @@
 
 use std::fmt;
 
-use flat_org_core::{Operation, Page, PageRequest, Paginator};
-use serde::de::DeserializeOwned;
+use flat_org_core::{Listed, Operation, Page, PageRequest, Paginator};
 
 use crate::client::Client;
 use crate::error::Error;
@@ -40,7 +39,7 @@ pub struct Pages<T> {
     failed: bool,
 }
 
-impl<T: DeserializeOwned> Pages<T> {
+impl<T: Listed> Pages<T> {
     pub(crate) fn new(client: Client, paginator: Paginator<T>) -> Pages<T> {
         Pages {
             client,
@@ -72,7 +71,7 @@ impl<T: DeserializeOwned> Pages<T> {
     }
 }
 
-impl<T: DeserializeOwned> Iterator for Pages<T> {
+impl<T: Listed> Iterator for Pages<T> {
     type Item = Result<Page<T>, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -106,7 +105,7 @@ pub struct Items<T> {
     current: std::vec::IntoIter<T>,
 }
 
-impl<T: DeserializeOwned> Items<T> {
+impl<T: Listed> Items<T> {
     pub(crate) fn new(pages: Pages<T>) -> Items<T> {
         Items {
             pages,
@@ -125,7 +124,7 @@ impl<T: DeserializeOwned> Items<T> {
     }
 }
 
-impl<T: DeserializeOwned> Iterator for Items<T> {
+impl<T: Listed> Iterator for Items<T> {
     type Item = Result<T, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {

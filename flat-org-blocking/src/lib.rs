@@ -35,9 +35,13 @@
 //! # Logging
 //!
 //! Each request is logged at `debug` level through the [`log`] facade with
-//! the operation, method, path, status, body size and duration. The query
-//! string, headers and bodies are never logged, so neither the token nor
-//! pagination cursors reach the logs.
+//! the operation, method, path, status, body size and duration. This crate
+//! never logs the query string, headers or bodies.
+//!
+//! NOTE: ureq 3.5 itself logs each request's full URL, query included, at
+//! `debug` level under the `ureq` target, and redacts only the headers. Page
+//! URLs carry pagination cursors, so set the `ureq` target to `info` or
+//! above where cursors must stay out of the logs.
 //!
 //! [Flat for Education]: https://flat.io/edu
 #![forbid(unsafe_code)]
@@ -54,7 +58,7 @@ pub use iter::{Items, Pages};
 pub use flat_org_core;
 pub use flat_org_core::ops;
 pub use flat_org_core::{
-    AccessToken, ApiError, ErrorBody, ErrorKind, Invitation, LmsName, LtiCredentials,
+    AccessToken, ApiError, ErrorBody, ErrorKind, Invitation, Listed, LmsName, LtiCredentials,
     OrganizationRole, Page, RateLimit, User,
 };
 

@@ -458,11 +458,18 @@ fn debug_output_hides_token() {
     assert!(!format!("{:?}", client.api()).contains("tok-do-not-print"));
     let request = client.api().request(&ListUsers::new()).unwrap();
     assert!(!format!("{request:?}").contains("tok-do-not-print"));
+
+    let builder = Client::builder(AccessToken::new("tok-do-not-print").unwrap())
+        .proxy("http://proxy-user:proxy-password@127.0.0.1:3128");
+    let debug = format!("{builder:?}");
+    assert!(!debug.contains("tok-do-not-print"), "{debug}");
+    assert!(!debug.contains("proxy-password"), "{debug}");
 }
 
 #[test]
 fn tls_to_plain_server_is_transport_error() {
-    let server = common::ScriptedServer::start(|_, _, _| common::json_response("200 OK", &[], "[]"));
+    let server =
+        common::ScriptedServer::start(|_, _, _| common::json_response("200 OK", &[], "[]"));
     let client = Client::builder(AccessToken::new("t").unwrap())
         .base_url(format!("https://127.0.0.1:{}/v2", server.port()))
         .timeout_connect(Duration::from_secs(5))
@@ -471,5 +478,8 @@ fn tls_to_plain_server_is_transport_error() {
     let err = client.list_users(&ListUsers::new()).unwrap_err();
     // The scripted server closes the connection on the TLS ClientHello.
     assert_eq!(err.kind(), ErrorKind::Connection, "{err:?}");
-    assert!(err.to_string().starts_with("GET /v2/organizations/users"), "{err}");
+    assert!(
+        err.to_string().starts_with("GET /v2/organizations/users"),
+        "{err}"
+    );
 }

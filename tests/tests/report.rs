@@ -78,3 +78,59 @@ fn report_with_invalid_url_names_variable() {
     assert!(stderr.contains("FLAT_API_URL"), "{stderr}");
     assert!(stderr.contains("invalid base URL"), "{stderr}");
 }
+
+#[test]
+fn report_error_stays_one_line() {
+    let body = r#"{"code":"E","message":"line one\nerror: forged\r\n\u001b[2J"}"#;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base_url = format!("http://{}/v2", listener.local_addr().unwrap());
+    let server = std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut head = [0; 4096];
+        let _ = stream.read(&mut head).unwrap();
+        let response = format!(
+            "HTTP/1.1 500 Internal Server Error\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        stream.write_all(response.as_bytes()).unwrap();
+    });
+    let output = report(&[("FLAT_ACCESS_TOKEN", "t"), ("FLAT_API_URL", &base_url)]);
+    server.join().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(!stderr.contains('\u{1b}'), "{stderr}");
+    assert!(stderr.contains("line one\\nerror: forged"), "{stderr}");
+}
+
+#[test]
+fn report_blank_token_is_error() {
+    let output = report(&[("FLAT_ACCESS_TOKEN", "   ")]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("FLAT_ACCESS_TOKEN: invalid access token"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn report_survives_closed_stdout() {
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_flat-org-report"))
+        .env_remove("FLAT_ACCESS_TOKEN")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Closing the read end makes every write fail with a broken pipe.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

@@ -8,12 +8,12 @@
 //! The last three lines are always `users: N`, `invitations: N` and
 //! `lti credentials: N`, for scripts.
 #![allow(
-    clippy::print_stdout,
     clippy::print_stderr,
-    reason = "a command-line program reports on stdout and stderr"
+    reason = "a command-line program reports its error on stderr"
 )]
 
 use std::collections::BTreeMap;
+use std::io::{self, Write};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -26,65 +26,94 @@ const FAKE_USERS: usize = 3_000;
 const FAKE_INVITATIONS: usize = 40;
 const FAKE_LTI_CREDENTIALS: usize = 3;
 
+/// Why the report stopped early.
+enum Stop {
+    /// A call failed; the message goes to stderr.
+    Failed(String),
+    /// Standard output was closed, as by `| head`; nothing more to say.
+    OutputClosed,
+}
+
+impl From<String> for Stop {
+    fn from(message: String) -> Stop {
+        Stop::Failed(message)
+    }
+}
+
 fn main() -> ExitCode {
     match run() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("error: {message}");
+        Ok(()) | Err(Stop::OutputClosed) => ExitCode::SUCCESS,
+        Err(Stop::Failed(message)) => {
+            eprintln!("error: {}", one_line(&message));
             ExitCode::FAILURE
         }
     }
 }
 
-fn run() -> Result<(), String> {
-    let token = std::env::var("FLAT_ACCESS_TOKEN").unwrap_or_default();
+/// Writes one line to stdout.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        writeln!(io::stdout().lock(), $($arg)*).map_err(|e| {
+            if e.kind() == io::ErrorKind::BrokenPipe {
+                Stop::OutputClosed
+            } else {
+                Stop::Failed(format!("writing the report failed: {e}"))
+            }
+        })
+    };
+}
+
+fn run() -> Result<(), Stop> {
     // Held until the report is done: dropping it stops the fake server.
     let mut fake = None;
-    let client = if token.trim().is_empty() {
-        let server = FakeServer::start();
-        server.seed(FAKE_USERS, FAKE_INVITATIONS, FAKE_LTI_CREDENTIALS);
-        println!(
-            "FLAT_ACCESS_TOKEN is not set: using a local fake organization at {} \
-             ({FAKE_USERS} users, {FAKE_INVITATIONS} invitations, \
-             {FAKE_LTI_CREDENTIALS} LTI credentials), not the Flat API.",
-            server.base_url()
-        );
-        if std::env::var_os("FLAT_API_URL").is_some() {
-            println!("FLAT_API_URL is ignored without FLAT_ACCESS_TOKEN.");
+    let client = match std::env::var("FLAT_ACCESS_TOKEN") {
+        Ok(token) if !token.is_empty() => {
+            let token =
+                AccessToken::new(token.trim()).map_err(|e| format!("FLAT_ACCESS_TOKEN: {e}"))?;
+            let mut builder = Client::builder(token);
+            if let Ok(url) = std::env::var("FLAT_API_URL") {
+                builder = builder.base_url(url);
+            }
+            let client = builder.build().map_err(|e| format!("FLAT_API_URL: {e}"))?;
+            say!("Reporting on the organization at {}.", client.api().base())?;
+            client
         }
-        let token = AccessToken::new(server.token()).map_err(|e| e.to_string())?;
-        let client = Client::builder(token)
-            .base_url(server.base_url())
-            .build()
-            .map_err(|e| e.to_string())?;
-        fake = Some(server);
-        client
-    } else {
-        let token =
-            AccessToken::new(token.trim()).map_err(|e| format!("FLAT_ACCESS_TOKEN: {e}"))?;
-        let mut builder = Client::builder(token);
-        if let Ok(url) = std::env::var("FLAT_API_URL") {
-            builder = builder.base_url(url);
+        _ => {
+            let server = FakeServer::start();
+            server.seed(FAKE_USERS, FAKE_INVITATIONS, FAKE_LTI_CREDENTIALS);
+            say!(
+                "FLAT_ACCESS_TOKEN is not set: using a local fake organization at {} \
+                 ({FAKE_USERS} users, {FAKE_INVITATIONS} invitations, \
+                 {FAKE_LTI_CREDENTIALS} LTI credentials), not the Flat API.",
+                server.base_url()
+            )?;
+            if std::env::var_os("FLAT_API_URL").is_some() {
+                say!("FLAT_API_URL is ignored without FLAT_ACCESS_TOKEN.")?;
+            }
+            let token = AccessToken::new(server.token()).map_err(|e| e.to_string())?;
+            let client = Client::builder(token)
+                .base_url(server.base_url())
+                .build()
+                .map_err(|e| e.to_string())?;
+            fake = Some(server);
+            client
         }
-        let client = builder.build().map_err(|e| format!("FLAT_API_URL: {e}"))?;
-        println!("Reporting on the organization at {}.", client.api().base());
-        client
     };
 
     let started = Instant::now();
     let users = report_users(&client)?;
     let invitations = report_invitations(&client)?;
     let lti_credentials = report_lti_credentials(&client)?;
-    println!("Listed in {:.2} s.", started.elapsed().as_secs_f64());
-    println!();
-    println!("users: {users}");
-    println!("invitations: {invitations}");
-    println!("lti credentials: {lti_credentials}");
+    say!("Listed in {:.2} s.", started.elapsed().as_secs_f64())?;
+    say!()?;
+    say!("users: {users}")?;
+    say!("invitations: {invitations}")?;
+    say!("lti credentials: {lti_credentials}")?;
     drop(fake);
     Ok(())
 }
 
-fn report_users(client: &Client) -> Result<usize, String> {
+fn report_users(client: &Client) -> Result<usize, Stop> {
     let mut items = client
         .items(&ListUsers::new().limit(1000))
         .map_err(|e| e.to_string())?;
@@ -107,16 +136,16 @@ fn report_users(client: &Client) -> Result<usize, String> {
             .is_some_and(|l| l.active == Some(true));
         without_license += usize::from(!licensed);
     }
-    println!("Users: {count} in {} pages", items.pages());
+    say!("Users: {count} in {}", pages(items.pages()))?;
     for (role, n) in &by_role {
-        println!("  {role:<14} {n:>7}");
+        say!("  {:<14} {n:>7}", one_line(role))?;
     }
-    println!("  test student accounts: {test_accounts}");
-    println!("  without an active license: {without_license}");
+    say!("  test student accounts: {test_accounts}")?;
+    say!("  without an active license: {without_license}")?;
     Ok(count)
 }
 
-fn report_invitations(client: &Client) -> Result<usize, String> {
+fn report_invitations(client: &Client) -> Result<usize, Stop> {
     let mut items = client
         .items(&ListInvitations::new().limit(1000))
         .map_err(|e| e.to_string())?;
@@ -131,23 +160,23 @@ fn report_invitations(client: &Client) -> Result<usize, String> {
             .or_insert(0_usize) += 1;
         unused += usize::from(invitation.used_by.is_empty());
     }
-    println!(
-        "Invitations: {count} in {} pages ({unused} not used yet)",
-        items.pages()
-    );
+    say!(
+        "Invitations: {count} in {} ({unused} not used yet)",
+        pages(items.pages())
+    )?;
     for (role, n) in &by_role {
-        println!("  {role:<14} {n:>7}");
+        say!("  {:<14} {n:>7}", one_line(role))?;
     }
     Ok(count)
 }
 
-fn report_lti_credentials(client: &Client) -> Result<usize, String> {
+fn report_lti_credentials(client: &Client) -> Result<usize, Stop> {
     let mut by_lms = BTreeMap::new();
     let mut count = 0;
-    for credentials in client
+    let items = client
         .items(&ListLtiCredentials::new())
-        .map_err(|e| e.to_string())?
-    {
+        .map_err(|e| e.to_string())?;
+    for credentials in items {
         let credentials = credentials.map_err(|e| listing_failed("LTI credentials", &e))?;
         count += 1;
         let lms = credentials
@@ -156,13 +185,35 @@ fn report_lti_credentials(client: &Client) -> Result<usize, String> {
             .map_or("(none)".to_owned(), ToString::to_string);
         *by_lms.entry(lms).or_insert(0_usize) += 1;
     }
-    println!("LTI credentials: {count}");
+    say!("LTI credentials: {count}")?;
     for (lms, n) in &by_lms {
-        println!("  {lms:<14} {n:>7}");
+        say!("  {:<14} {n:>7}", one_line(lms))?;
     }
     Ok(count)
 }
 
+fn pages(n: usize) -> String {
+    if n == 1 {
+        "1 page".to_owned()
+    } else {
+        format!("{n} pages")
+    }
+}
+
 fn listing_failed(what: &str, error: &Error) -> String {
     format!("listing {what} failed: {error}")
+}
+
+/// Escapes control characters, so that text from the server (error
+/// messages, role names) prints as one line and cannot move the cursor.
+fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
