@@ -260,12 +260,38 @@ impl Client {
     /// or an undecodable response; the transport variants otherwise.
     pub fn execute<O: Operation>(&self, operation: &O) -> Result<O::Output, Error> {
         let request = self.api.request(operation)?;
-        let response = self.send(O::OPERATION_ID, request)?;
+        let response = self.send_logged(O::OPERATION_ID, request)?;
         Ok(self.api.decode(operation, &response)?)
     }
 
-    /// Sends a request built by the core and reads the whole response.
-    pub(crate) fn send(
+    /// Sends a request built by [`Api::request`] and returns the raw
+    /// response, whatever its status, with the whole body read up to the size
+    /// limit. It serves callers who need headers that the typed output
+    /// leaves out; [`Api::decode`] still turns the response into that output.
+    ///
+    /// ```no_run
+    /// use flat_org_blocking::{AccessToken, Client, ops::ListLtiCredentials};
+    ///
+    /// let client = Client::builder(AccessToken::new("t")?)
+    ///     .base_url("http://127.0.0.1:4010")
+    ///     .build()?;
+    /// let list = ListLtiCredentials::new();
+    /// let response = client.send(client.api().request(&list)?)?;
+    /// println!("{:?}", response.headers().get("x-ratelimit-remaining"));
+    /// let page = client.api().decode(&list, &response)?;
+    /// # let _ = page;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The transport variants of [`Error`]; an error status is a response,
+    /// not an error.
+    pub fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, Error> {
+        self.send_logged("request", request)
+    }
+
+    pub(crate) fn send_logged(
         &self,
         operation_id: &'static str,
         request: Request<Vec<u8>>,

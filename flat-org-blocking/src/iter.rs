@@ -66,7 +66,9 @@ impl<T: Listed> Pages<T> {
             return Ok(None);
         };
         let request = self.client.api().request(page_request)?;
-        let response = self.client.send(PageRequest::<T>::OPERATION_ID, request)?;
+        let response = self
+            .client
+            .send_logged(PageRequest::<T>::OPERATION_ID, request)?;
         Ok(Some(self.paginator.handle(self.client.api(), &response)?))
     }
 }
