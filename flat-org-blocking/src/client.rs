@@ -2,21 +2,22 @@
 
 use std::fmt;
 use std::net::IpAddr;
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use flat_org_core::http::{Method, Request, Response};
+use flat_org_core::http::{Request, Response};
 use flat_org_core::ops::{
     CreateInvitation, CreateLtiCredentials, CreateUser, ListInvitations, ListLtiCredentials,
     ListUsers, RemoveInvitation, RemoveUser, RevokeLtiCredentials, UpdateUser,
 };
 use flat_org_core::{
     AccessToken, Api, DEFAULT_MAX_PAGES, Invitation, ListOperation, Listed, LtiCredentials,
-    Operation, Page, Paginator, User,
+    Operation, Page, Paginator, RateLimit, RetryPolicy, User,
 };
 use flat_org_core::{InvalidInput, url};
 use ureq::config::AutoHeaderValue;
 
-use crate::error::{Error, RequestLine};
+use crate::error::Error;
 use crate::iter::{Items, Pages};
 
 /// Default maximum response body: 16 MiB. A page of 1,000 users is about
@@ -46,10 +47,14 @@ pub const DEFAULT_MAX_BODY_SIZE: u64 = 16 * 1024 * 1024;
 /// ```
 #[derive(Clone)]
 pub struct Client {
-    agent: ureq::Agent,
-    api: Api,
-    max_body_size: u64,
-    max_pages: usize,
+    pub(crate) agent: ureq::Agent,
+    pub(crate) api: Api,
+    pub(crate) max_body_size: u64,
+    pub(crate) max_pages: usize,
+    pub(crate) retry: RetryPolicy,
+    /// Rate-limit headers of the last response, shared by clones, which use
+    /// the same token.
+    pub(crate) rate_limit: Arc<Mutex<RateLimit>>,
 }
 
 /// Proxy choice of a [`ClientBuilder`].
@@ -97,6 +102,7 @@ pub struct ClientBuilder {
     max_body_size: u64,
     max_pages: usize,
     proxy: ProxyChoice,
+    retry: RetryPolicy,
 }
 
 impl ClientBuilder {
@@ -155,6 +161,18 @@ impl ClientBuilder {
     /// one listing; [`flat_org_core::DEFAULT_MAX_PAGES`] by default.
     pub fn max_pages(mut self, max_pages: usize) -> ClientBuilder {
         self.max_pages = max_pages;
+        self
+    }
+
+    /// Sets when requests are retried and how long the client waits for the
+    /// rate limit; [`RetryPolicy::default`] by default, and
+    /// [`RetryPolicy::never`] turns both off.
+    ///
+    /// Before each request the client also waits for the reset when the last
+    /// response said no requests are left
+    /// ([`RetryPolicy::pace`]).
+    pub fn retry(mut self, policy: RetryPolicy) -> ClientBuilder {
+        self.retry = policy;
         self
     }
 
@@ -217,6 +235,8 @@ impl ClientBuilder {
             api,
             max_body_size: self.max_body_size,
             max_pages: self.max_pages,
+            retry: self.retry,
+            rate_limit: Arc::default(),
         })
     }
 }
@@ -244,6 +264,7 @@ impl Client {
             max_body_size: DEFAULT_MAX_BODY_SIZE,
             max_pages: DEFAULT_MAX_PAGES,
             proxy: ProxyChoice::FromEnvironment,
+            retry: RetryPolicy::default(),
         }
     }
 
@@ -289,38 +310,6 @@ impl Client {
     /// not an error.
     pub fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, Error> {
         self.send_logged("request", request)
-    }
-
-    pub(crate) fn send_logged(
-        &self,
-        operation_id: &'static str,
-        request: Request<Vec<u8>>,
-    ) -> Result<Response<Vec<u8>>, Error> {
-        let line = RequestLine {
-            method: request.method().clone(),
-            path: request.uri().path().to_owned(),
-        };
-        let started = Instant::now();
-        let result = if request.body().is_empty() && request.method() != Method::POST {
-            self.agent.run(request.map(|_| ()))
-        } else {
-            self.agent.run(request)
-        };
-        let response = result.map_err(|e| Error::from_transport(line.clone(), e))?;
-
-        let (parts, mut body) = response.into_parts();
-        let bytes = body
-            .with_config()
-            .limit(self.max_body_size)
-            .read_to_vec()
-            .map_err(|e| Error::from_transport(line.clone(), e))?;
-        log::debug!(
-            "{operation_id}: {line} -> {} ({} bytes, {} ms)",
-            parts.status.as_u16(),
-            bytes.len(),
-            started.elapsed().as_millis()
-        );
-        Ok(Response::from_parts(parts, bytes))
     }
 
     /// Iterates over the pages of a listing, lazily: each page is requested
@@ -459,6 +448,7 @@ impl fmt::Debug for Client {
             .field("base_url", &self.api.base().as_str())
             .field("max_body_size", &self.max_body_size)
             .field("max_pages", &self.max_pages)
+            .field("retry", &self.retry)
             .finish_non_exhaustive()
     }
 }

@@ -2,8 +2,8 @@
 
 use std::fmt;
 
-use flat_org_core::ErrorKind;
 use flat_org_core::http::Method;
+use flat_org_core::{ErrorKind, TransportFailure};
 
 /// Everything a [`Client`](crate::Client) call can fail with.
 ///
@@ -23,14 +23,20 @@ pub enum Error {
         request: RequestLine,
         /// The transport's error message.
         message: String,
+        /// Whether the whole request may have reached the server, so that
+        /// a write (POST) may have been applied.
+        request_sent: bool,
     },
     /// Connecting failed, or the connection broke before the response was
-    /// complete. A write (POST) may or may not have been applied.
+    /// complete.
     Connection {
         /// The failed request.
         request: RequestLine,
         /// The transport's error message.
         message: String,
+        /// Whether the whole request may have reached the server, so that
+        /// a write (POST) may have been applied.
+        request_sent: bool,
     },
     /// The response body is larger than the configured maximum.
     BodyTooLarge {
@@ -87,17 +93,54 @@ impl Error {
 
     pub(crate) fn from_transport(request: RequestLine, error: ureq::Error) -> Error {
         use std::io::ErrorKind as Io;
+        use ureq::Timeout as Phase;
         let message = error.to_string();
         match error {
-            ureq::Error::Timeout(_) => Error::Timeout { request, message },
+            ureq::Error::Timeout(phase) => Error::Timeout {
+                request,
+                message,
+                // Before the request is fully written, the server cannot
+                // act on it.
+                request_sent: !matches!(
+                    phase,
+                    Phase::Resolve | Phase::Connect | Phase::SendRequest | Phase::SendBody
+                ),
+            },
             ureq::Error::Io(io) if matches!(io.kind(), Io::TimedOut | Io::WouldBlock) => {
-                Error::Timeout { request, message }
+                Error::Timeout {
+                    request,
+                    message,
+                    request_sent: true,
+                }
             }
-            ureq::Error::Io(_) | ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => {
-                Error::Connection { request, message }
-            }
+            ureq::Error::Io(io) => Error::Connection {
+                request,
+                message,
+                request_sent: io.kind() != Io::ConnectionRefused,
+            },
+            ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => Error::Connection {
+                request,
+                message,
+                request_sent: false,
+            },
             ureq::Error::BodyExceedsLimit(limit) => Error::BodyTooLarge { request, limit },
             _ => Error::Transport { request, message },
+        }
+    }
+
+    /// The retry policy's view of a transport error; `None` for failures
+    /// that retrying cannot fix.
+    pub(crate) fn transport_failure(&self) -> Option<TransportFailure> {
+        match self {
+            Error::Timeout { request_sent, .. } => Some(TransportFailure {
+                timeout: true,
+                request_sent: *request_sent,
+            }),
+            Error::Connection { request_sent, .. } => Some(TransportFailure {
+                timeout: false,
+                request_sent: *request_sent,
+            }),
+            _ => None,
         }
     }
 }
@@ -106,13 +149,21 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Core(core) => core.fmt(f),
-            Error::Timeout { request, message } => write!(f, "{request} timed out: {message}"),
-            Error::Connection { request, message } => {
+            Error::Timeout {
+                request,
+                message,
+                request_sent,
+            } => {
+                write!(f, "{request} timed out: {message}")?;
+                write_outcome_note(f, request, *request_sent)
+            }
+            Error::Connection {
+                request,
+                message,
+                request_sent,
+            } => {
                 write!(f, "{request} failed: connection error: {message}")?;
-                if request.method == Method::POST {
-                    f.write_str("; the write may or may not have been applied")?;
-                }
-                Ok(())
+                write_outcome_note(f, request, *request_sent)
             }
             Error::BodyTooLarge { request, limit } => write!(
                 f,
@@ -122,6 +173,17 @@ impl fmt::Display for Error {
             Error::Transport { request, message } => write!(f, "{request} failed: {message}"),
         }
     }
+}
+
+fn write_outcome_note(
+    f: &mut fmt::Formatter<'_>,
+    request: &RequestLine,
+    request_sent: bool,
+) -> fmt::Result {
+    if request_sent && request.method == Method::POST {
+        f.write_str("; the write may or may not have been applied, so check before repeating it")?;
+    }
+    Ok(())
 }
 
 impl std::error::Error for Error {

@@ -50,6 +50,7 @@
 mod client;
 mod error;
 mod iter;
+mod send;
 
 pub use client::{Client, ClientBuilder, DEFAULT_MAX_BODY_SIZE};
 pub use error::{Error, RequestLine};
@@ -59,7 +60,7 @@ pub use flat_org_core;
 pub use flat_org_core::ops;
 pub use flat_org_core::{
     AccessToken, ApiError, ErrorBody, ErrorKind, Invitation, Listed, LmsName, LtiCredentials,
-    OrganizationRole, Page, RateLimit, User,
+    OrganizationRole, Page, RateLimit, RetryPolicy, User,
 };
 
 /// Compiles the README's usage example as a doctest.

@@ -153,7 +153,17 @@ impl Api {
         operation: &O,
         response: &Response<B>,
     ) -> Result<O::Output, Error> {
-        operation.decode(&self.base, response)
+        let result = operation.decode(&self.base, response);
+        // POST is the only non-idempotent method the API uses; after a 5xx
+        // the server may have applied it before failing.
+        match result {
+            Err(Error::Api(api))
+                if operation.method() == Method::POST && response.status().is_server_error() =>
+            {
+                Err(Error::Api(Box::new(api.with_write_outcome_unknown())))
+            }
+            other => other,
+        }
     }
 
     pub(crate) fn http_request(

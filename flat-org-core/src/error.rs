@@ -217,6 +217,7 @@ pub struct ApiError {
     body: Option<ErrorBody>,
     excerpt: Option<String>,
     rate_limit: RateLimit,
+    write_outcome_unknown: bool,
 }
 
 /// Code of the 403 response sent when the token's hourly quota is used up.
@@ -233,14 +234,21 @@ impl ApiError {
                 body: Some(parsed),
                 excerpt: None,
                 rate_limit,
+                write_outcome_unknown: false,
             },
             Err(_) => ApiError {
                 status,
                 body: None,
                 excerpt: (!body.is_empty()).then(|| excerpt(body)),
                 rate_limit,
+                write_outcome_unknown: false,
             },
         }
+    }
+
+    pub(crate) fn with_write_outcome_unknown(mut self) -> ApiError {
+        self.write_outcome_unknown = true;
+        self
     }
 
     /// HTTP status.
@@ -279,6 +287,13 @@ impl ApiError {
         &self.rate_limit
     }
 
+    /// Tells whether the failed request was a write (POST) that may or may
+    /// not have been applied: the server failed with a 5xx after receiving
+    /// it. Check the state before repeating such a write.
+    pub fn write_outcome_unknown(&self) -> bool {
+        self.write_outcome_unknown
+    }
+
     /// Classifies the status and code.
     pub fn kind(&self) -> ErrorKind {
         match self.status.as_u16() {
@@ -305,6 +320,11 @@ impl fmt::Display for ApiError {
             if let Some(id) = &body.id {
                 write!(f, " (error id {id})")?;
             }
+        }
+        if self.write_outcome_unknown {
+            f.write_str(
+                "; the write may or may not have been applied, so check before repeating it",
+            )?;
         }
         if self.status.is_redirection() {
             write!(

@@ -79,6 +79,7 @@ mod models;
 pub mod ops;
 mod page;
 mod rate_limit;
+mod retry;
 mod token;
 
 pub use api::{Api, DEFAULT_BASE_URL, DEFAULT_USER_AGENT};
@@ -92,6 +93,7 @@ pub use models::{
 pub use ops::{ListOperation, Operation};
 pub use page::{DEFAULT_MAX_PAGES, Page, PageRequest, Paginator};
 pub use rate_limit::RateLimit;
+pub use retry::{Decision, Outcome, RetryPolicy, RetryReason, TransportFailure, retry_after};
 pub use token::AccessToken;
 
 // The HTTP types of the public API, so callers use the same version.

@@ -9,7 +9,9 @@ use flat_org_blocking::ops::{
     CreateInvitation, CreateLtiCredentials, CreateUser, ListInvitations, ListLtiCredentials,
     ListUsers, RemoveInvitation, RemoveUser, RevokeLtiCredentials, UpdateUser,
 };
-use flat_org_blocking::{AccessToken, Client, Error, ErrorKind, LmsName, OrganizationRole};
+use flat_org_blocking::{
+    AccessToken, Client, Error, ErrorKind, LmsName, OrganizationRole, RetryPolicy,
+};
 use flat_org_tests::fake::FakeServer;
 
 fn client_for(server: &FakeServer) -> Client {
@@ -356,6 +358,7 @@ fn closed_port_is_connection_error() {
     };
     let client = Client::builder(AccessToken::new("t").unwrap())
         .base_url(format!("http://127.0.0.1:{port}/v2"))
+        .retry(RetryPolicy::never())
         .timeout_connect(Duration::from_secs(2))
         .build()
         .unwrap();
@@ -472,6 +475,7 @@ fn tls_to_plain_server_is_transport_error() {
         common::ScriptedServer::start(|_, _, _| common::json_response("200 OK", &[], "[]"));
     let client = Client::builder(AccessToken::new("t").unwrap())
         .base_url(format!("https://127.0.0.1:{}/v2", server.port()))
+        .retry(RetryPolicy::never())
         .timeout_connect(Duration::from_secs(5))
         .build()
         .unwrap();

@@ -90,7 +90,7 @@ fn report_error_stays_one_line() {
         let mut head = [0; 4096];
         let _ = stream.read(&mut head).unwrap();
         let response = format!(
-            "HTTP/1.1 500 Internal Server Error\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            "HTTP/1.1 400 Bad Request\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
             body.len()
         );
         stream.write_all(response.as_bytes()).unwrap();

@@ -506,6 +506,33 @@ mod tests {
     }
 
     #[test]
+    fn post_server_error_flags_unknown_outcome() {
+        let failed = http::Response::builder()
+            .status(500)
+            .body(br#"{"code":"INTERNAL","message":"oops"}"#.to_vec())
+            .unwrap();
+        let err = api()
+            .decode(&CreateUser::new("ada", "secret"), &failed)
+            .unwrap_err();
+        assert!(err.api_error().unwrap().write_outcome_unknown());
+        assert!(
+            err.to_string().contains("may or may not have been applied"),
+            "{err}"
+        );
+
+        let err = api().decode(&UpdateUser::new("u1"), &failed).unwrap_err();
+        assert!(!err.api_error().unwrap().write_outcome_unknown());
+        let bad_request = http::Response::builder()
+            .status(400)
+            .body(Vec::new())
+            .unwrap();
+        let err = api()
+            .decode(&CreateInvitation::new(), &bad_request)
+            .unwrap_err();
+        assert!(!err.api_error().unwrap().write_outcome_unknown());
+    }
+
+    #[test]
     fn create_decodes_user_or_reports_excerpt() {
         let create = CreateUser::new("ada", "secret");
         let ok = http::Response::builder()

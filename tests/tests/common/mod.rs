@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use flat_org_blocking::{AccessToken, Client};
+use flat_org_blocking::{AccessToken, Client, RetryPolicy};
 
 /// One request as the scripted server read it.
 #[derive(Debug, Clone)]
@@ -89,9 +89,12 @@ impl ScriptedServer {
         self.connections.load(Ordering::SeqCst)
     }
 
+    /// A client without retries, so that each scripted response is the
+    /// outcome of one request.
     pub fn client(&self) -> Client {
         Client::builder(AccessToken::new("scripted-token").expect("token"))
             .base_url(self.base_url.clone())
+            .retry(RetryPolicy::never())
             .timeout_response(Duration::from_secs(5))
             .build()
             .expect("client")
