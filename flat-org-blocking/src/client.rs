@@ -29,7 +29,8 @@ pub const DEFAULT_MAX_BODY_SIZE: u64 = 16 * 1024 * 1024;
 /// One client holds one connection pool; clone it cheaply to share it
 /// between threads. Every call goes through [`Client::execute`]: build the
 /// request with the core, send it, read the whole body up to the size
-/// limit, decode. Error statuses are read as responses, so the API's error
+/// limit, retry or wait for the rate limit as the [`RetryPolicy`] decides,
+/// and decode. Error statuses are read as responses, so the API's error
 /// body reaches the caller as [`flat_org_core::ApiError`]. Redirects are
 /// not followed: the contract describes none, and following one would send
 /// request headers to another host.

@@ -200,3 +200,66 @@ impl From<flat_org_core::Error> for Error {
         Error::Core(error)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(method: Method) -> RequestLine {
+        RequestLine {
+            method,
+            path: "/v2/organizations/users".to_owned(),
+        }
+    }
+
+    fn sent(error: ureq::Error) -> Option<bool> {
+        Error::from_transport(line(Method::POST), error)
+            .transport_failure()
+            .map(|failure| failure.request_sent)
+    }
+
+    #[test]
+    fn timeouts_before_sending_are_not_sent() {
+        for phase in [
+            ureq::Timeout::Resolve,
+            ureq::Timeout::Connect,
+            ureq::Timeout::SendRequest,
+            ureq::Timeout::SendBody,
+        ] {
+            assert_eq!(sent(ureq::Error::Timeout(phase)), Some(false), "{phase:?}");
+        }
+        for phase in [ureq::Timeout::RecvResponse, ureq::Timeout::RecvBody] {
+            assert_eq!(sent(ureq::Error::Timeout(phase)), Some(true), "{phase:?}");
+        }
+    }
+
+    #[test]
+    fn refused_connections_are_not_sent() {
+        use std::io::{Error as IoError, ErrorKind as Io};
+        assert_eq!(sent(ureq::Error::ConnectionFailed), Some(false));
+        assert_eq!(sent(ureq::Error::HostNotFound), Some(false));
+        assert_eq!(
+            sent(IoError::from(Io::ConnectionRefused).into()),
+            Some(false)
+        );
+        assert_eq!(sent(IoError::from(Io::ConnectionReset).into()), Some(true));
+        assert_eq!(sent(IoError::from(Io::UnexpectedEof).into()), Some(true));
+        assert_eq!(sent(ureq::Error::BodyExceedsLimit(10)), None);
+    }
+
+    #[test]
+    fn post_note_only_when_sent() {
+        let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        let lost = Error::from_transport(line(Method::POST), reset.into());
+        assert!(
+            lost.to_string()
+                .contains("may or may not have been applied"),
+            "{lost}"
+        );
+        let refused = Error::from_transport(line(Method::POST), ureq::Error::ConnectionFailed);
+        assert!(!refused.to_string().contains("may or may not"), "{refused}");
+        let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        let get = Error::from_transport(line(Method::GET), reset.into());
+        assert!(!get.to_string().contains("may or may not"), "{get}");
+    }
+}

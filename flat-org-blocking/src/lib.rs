@@ -32,9 +32,20 @@
 //! API error status (401, 403, the rate limit, 404, 400), a timeout, a
 //! connection failure and an undecodable response apart.
 //!
+//! # Retries and the rate limit
+//!
+//! Idempotent calls (GET, PUT, DELETE) are retried after connection
+//! failures, timeouts and 5xx gateway errors; POST only when it cannot have
+//! reached the server. A rate-limit refusal is retried after the reset when
+//! that is close enough, and a response that leaves no requests makes the
+//! next one wait. [`RetryPolicy`] holds the rules and their limits; the
+//! decisions are pure functions in the core, and this crate only sleeps.
+//!
 //! # Logging
 //!
-//! Each request is logged at `debug` level through the [`log`] facade with
+//! Retries and rate-limit waits are logged at `info` level, and requests
+//! given up after retries at `warn`, with the operation, method, path and
+//! attempt. Each request is logged at `debug` level through the [`log`] facade with
 //! the operation, method, path, status, body size and duration. This crate
 //! never logs the query string, headers or bodies.
 //!
