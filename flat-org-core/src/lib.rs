@@ -81,6 +81,7 @@ mod page;
 mod rate_limit;
 mod retry;
 mod token;
+pub mod wire;
 
 pub use api::{Api, DEFAULT_BASE_URL, DEFAULT_USER_AGENT};
 pub use error::{
