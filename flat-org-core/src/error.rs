@@ -277,7 +277,8 @@ impl ApiError {
     }
 
     /// The start of the body when it was not a JSON error body (an HTML
-    /// error page from a proxy, say), at most 512 bytes.
+    /// error page from a proxy, say): its first 512 bytes, decoded as lossy
+    /// UTF-8, so at most 1,536 bytes of text.
     pub fn body_excerpt(&self) -> Option<&str> {
         self.excerpt.as_deref()
     }
@@ -425,7 +426,8 @@ impl DecodeError {
         &self.reason
     }
 
-    /// The start of the body, at most 512 bytes, decoded as lossy UTF-8.
+    /// The start of the body: its first 512 bytes, decoded as lossy UTF-8,
+    /// so at most 1,536 bytes of text when every byte is invalid.
     /// For bodies that may contain credentials (LTI credentials), a note
     /// that the body was not kept.
     pub fn body_excerpt(&self) -> &str {
@@ -515,6 +517,15 @@ mod tests {
             panic!("expected a decode error");
         };
         assert_eq!(decode.body_excerpt(), "\u{fffd}a\u{fffd}");
+    }
+
+    #[test]
+    fn excerpt_of_invalid_bytes_is_bounded() {
+        // Found by fuzzing: each invalid byte becomes a 3-byte U+FFFD.
+        let text = excerpt(&[0xff; 600]);
+        assert!(text.starts_with("\u{fffd}"));
+        assert!(text.len() <= 3 * EXCERPT_BYTES + 30, "{}", text.len());
+        assert!(text.ends_with("(600 bytes in all)"));
     }
 
     #[test]

@@ -61,7 +61,7 @@
 //! - Responses decode leniently: unknown fields are ignored and unknown
 //!   enum values are kept as `Unknown(text)`. No response can cause a panic;
 //!   a body that is not the expected JSON is an [`Error::Decode`] with an
-//!   excerpt of at most 512 bytes.
+//!   excerpt of its first 512 bytes.
 //!
 //! # Logging
 //!
