@@ -572,6 +572,42 @@ mod tests {
             }
 
             #[test]
+            fn update_and_create_bodies_round_trip(
+                text in "\\PC{0,30}",
+                name in "\\PC{0,300}",
+                role in 0_usize..4,
+            ) {
+                let role = [
+                    OrganizationRole::User,
+                    OrganizationRole::Teacher,
+                    OrganizationRole::Admin,
+                    OrganizationRole::AccountAdmin,
+                ][role].clone();
+                let update = UpdateUser::new("u1")
+                    .email(text.clone())
+                    .lastname(text.chars().take(60).collect::<String>())
+                    .organization_role(role.clone());
+                let body: serde_json::Value =
+                    serde_json::from_slice(request(&update).body()).unwrap();
+                prop_assert_eq!(&body["email"], &serde_json::Value::String(text.clone()));
+                prop_assert_eq!(body["organizationRole"].as_str(), Some(role.as_str()));
+
+                let create = CreateLtiCredentials::new(name.clone(), LmsName::Schoology);
+                let body: serde_json::Value =
+                    serde_json::from_slice(request(&create).body()).unwrap();
+                prop_assert_eq!(&body["name"], &serde_json::Value::String(name));
+                prop_assert_eq!(body["lms"].as_str(), Some("schoology"));
+
+                if role != OrganizationRole::User {
+                    let invite = CreateInvitation::new().email(text.clone()).organization_role(role.clone());
+                    let body: serde_json::Value =
+                        serde_json::from_slice(request(&invite).body()).unwrap();
+                    prop_assert_eq!(&body["email"], &serde_json::Value::String(text));
+                    prop_assert_eq!(body["organizationRole"].as_str(), Some(role.as_str()));
+                }
+            }
+
+            #[test]
             fn create_user_body_round_trips(
                 username in "\\PC{1,30}",
                 password in "\\PC{6,40}",
