@@ -116,8 +116,8 @@ impl Client {
         Ok(Response::from_parts(response_parts, bytes))
     }
 
-    /// Sleeps until the rate limit resets when the last response said no
-    /// requests are left.
+    /// Sleeps until the rate limit resets when the last response reported
+    /// no requests left.
     fn wait_for_rate_limit(&self, operation_id: &str, line: &RequestLine) {
         let last = *self
             .rate_limit

@@ -1,7 +1,7 @@
 //! Retry, back-off and rate-limit decisions, as pure functions of what
 //! happened and when.
 //!
-//! A transport asks [`RetryPolicy::decide`] after each attempt and
+//! A transport calls [`RetryPolicy::decide`] after each attempt and
 //! [`RetryPolicy::pace`] before each request; it does the sleeping itself.
 //! Nothing here reads a clock or a random source: the caller passes `now`
 //! and a random number for the jitter, so every decision is reproducible in
@@ -73,7 +73,7 @@ impl Default for RetryPolicy {
     }
 }
 
-/// What became of one attempt.
+/// The result of one attempt.
 #[derive(Debug)]
 pub enum Outcome<'a, B> {
     /// The server sent a complete response, of any status.
@@ -94,21 +94,21 @@ pub struct TransportFailure {
     pub request_sent: bool,
 }
 
-/// What to do after an attempt.
+/// The next step after an attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
     /// Send the request again after waiting this long.
     Retry {
         /// How long to wait before the next attempt.
         after: Duration,
-        /// Why the request is retried.
+        /// The cause of the retry.
         reason: RetryReason,
     },
     /// Return the outcome to the caller.
     Stop,
 }
 
-/// Why a request is retried, for logs.
+/// The cause of a retry, for logs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum RetryReason {
@@ -117,7 +117,7 @@ pub enum RetryReason {
     /// A 500, 502, 503 or 504 status.
     ServerError(StatusCode),
     /// The rate limit was exceeded; it resets at this epoch second, when the
-    /// server said.
+    /// server sent `X-RateLimit-Reset`.
     RateLimited {
         /// `X-RateLimit-Reset`, in seconds since the Unix epoch.
         reset: Option<u64>,
@@ -139,8 +139,8 @@ impl RetryPolicy {
         self
     }
 
-    /// Sets the longest back-off, and the longest `Retry-After` honoured; a
-    /// server that asks for a longer wait gets its error returned instead.
+    /// Sets the longest back-off, and the longest `Retry-After` honoured. A
+    /// response that requests a longer wait is returned as it is.
     pub fn max_delay(mut self, delay: Duration) -> RetryPolicy {
         self.max_delay = delay;
         self
@@ -288,7 +288,7 @@ fn is_idempotent(method: &Method) -> bool {
     )
 }
 
-/// Flat answers an exceeded rate limit with 403 and this code; 429 is the
+/// Flat returns 403 with this code for an exceeded rate limit; 429 is the
 /// standard status for it.
 fn is_rate_limited<B: AsRef<[u8]>>(response: &Response<B>) -> bool {
     match response.status().as_u16() {

@@ -38,7 +38,7 @@ pub const MAX_HEADERS: usize = 100;
 /// Default largest body accepted, in bytes: 16 MiB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
-/// Longest chunk-size line of a chunked body, extensions included.
+/// Maximum length of a chunk-size line, extensions included.
 const MAX_CHUNK_LINE: usize = 4096;
 
 /// A response the parser cannot accept.
@@ -149,7 +149,7 @@ pub fn write_request(request: &Request<Vec<u8>>) -> Result<Vec<u8>, WireError> {
     Ok(out)
 }
 
-/// What [`ResponseParser::feed`] found.
+/// The result of [`ResponseParser::feed`].
 #[derive(Debug)]
 pub enum Progress {
     /// More bytes are needed.
@@ -159,7 +159,7 @@ pub enum Progress {
     Complete(Response<Vec<u8>>),
 }
 
-/// How the end of the body is found.
+/// The framing that marks the end of the body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Framing {
     /// No body: 1xx, 204, 304, or a response to HEAD.
@@ -180,6 +180,8 @@ enum State {
         framing: Framing,
     },
     Done,
+    /// A previous feed failed with this error.
+    Failed(WireError),
 }
 
 /// Chunked-body decoding position.
@@ -237,8 +239,18 @@ impl ResponseParser {
     /// A [`WireError`] when the bytes cannot be a valid response within the
     /// limits. After an error the parser stays failed: feed no more.
     pub fn feed(&mut self, bytes: &[u8]) -> Result<Progress, WireError> {
-        if matches!(self.state, State::Done) {
-            return Err(WireError::AlreadyComplete);
+        let result = self.advance(bytes);
+        if let Err(error) = &result {
+            self.state = State::Failed(error.clone());
+        }
+        result
+    }
+
+    fn advance(&mut self, bytes: &[u8]) -> Result<Progress, WireError> {
+        match &self.state {
+            State::Done => return Err(WireError::AlreadyComplete),
+            State::Failed(error) => return Err(error.clone()),
+            State::Head | State::Body { .. } => {}
         }
         self.buffer.extend_from_slice(bytes);
         loop {
@@ -257,6 +269,7 @@ impl ResponseParser {
                     };
                 }
                 State::Done => return Err(WireError::AlreadyComplete),
+                State::Failed(error) => return Err(error.clone()),
             }
         }
     }
@@ -276,6 +289,7 @@ impl ResponseParser {
                 self.body.append(&mut self.buffer);
                 Ok(self.take_response())
             }
+            State::Failed(error) => Err(error.clone()),
             _ => Err(WireError::Truncated),
         }
     }
@@ -686,6 +700,24 @@ mod tests {
         let chunks = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffff\r\n";
         let result = parse_whole(chunks, &Method::GET).map(|_| ());
         assert_eq!(result, Err(WireError::BodyTooLarge { limit: 1024 }));
+    }
+
+    #[test]
+    fn parser_stays_failed() {
+        let mut parser = ResponseParser::new(&Method::GET);
+        let bad = b"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n";
+        assert!(matches!(
+            parser.feed(bad),
+            Err(WireError::InvalidContentLength)
+        ));
+        assert!(matches!(
+            parser.feed(LENGTH),
+            Err(WireError::InvalidContentLength)
+        ));
+        assert!(matches!(
+            parser.finish(),
+            Err(WireError::InvalidContentLength)
+        ));
     }
 
     #[test]

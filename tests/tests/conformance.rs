@@ -2,8 +2,8 @@
 //! Prism, a validator written outside this project.
 //!
 //! Prism serves `tests/prism/organization.openapi.yaml` as a mock with
-//! `--errors`, so it answers a request that breaks the contract with 422 (or
-//! 400) and lists the violations in an `sl-violations` header, and with
+//! `--errors`, so it rejects a request that breaks the contract with 422
+//! (or 400) and lists the violations in an `sl-violations` header, and with
 //! `--dynamic`, so each `--seed` generates different response bodies from
 //! the schemas. The suite checks three things:
 //!
