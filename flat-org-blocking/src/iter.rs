@@ -102,6 +102,19 @@ impl<T> fmt::Debug for Pages<T> {
 /// An iterator over the items of every page of a listing, made by
 /// [`Client::items`]. It holds one page at a time and requests the next when
 /// the current one is used up.
+///
+/// ```no_run
+/// use flat_org_blocking::{AccessToken, Client, ops::ListInvitations};
+///
+/// let client = Client::builder(AccessToken::new("t")?).build()?;
+/// let mut invitations = client.items(&ListInvitations::new().limit(1000))?;
+/// let pending: Vec<_> = invitations
+///     .by_ref()
+///     .filter(|i| i.as_ref().map_or(true, |i| i.used_by.is_empty()))
+///     .collect::<Result<_, _>>()?;
+/// println!("{} unused invitations in {} pages", pending.len(), invitations.pages());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct Items<T> {
     pages: Pages<T>,
     current: std::vec::IntoIter<T>,

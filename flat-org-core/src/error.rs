@@ -211,6 +211,22 @@ pub struct ErrorBody {
 
 /// An error status from the API, with the error body and rate-limit headers
 /// of the response.
+///
+/// ```
+/// use flat_org_core::{AccessToken, Api, ErrorKind, ops::ListUsers};
+///
+/// let api = Api::new(AccessToken::new("t")?);
+/// let response = http::Response::builder()
+///     .status(403)
+///     .header("x-ratelimit-reset", "1767225600")
+///     .body(br#"{"code":"API_RATE_LIMIT_EXCEEDED","message":"Slow down","id":"e42"}"#)?;
+/// let err = api.decode(&ListUsers::new(), &response).unwrap_err();
+/// let api_error = err.api_error().expect("an error status");
+/// assert_eq!(api_error.kind(), ErrorKind::RateLimited);
+/// assert_eq!(api_error.id(), Some("e42"));
+/// assert_eq!(api_error.rate_limit().reset, Some(1_767_225_600));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct ApiError {
     status: StatusCode,

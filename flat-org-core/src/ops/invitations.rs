@@ -18,6 +18,18 @@ use super::{
 
 /// `listOrganizationInvitations`: `GET /organizations/invitations`, one page
 /// of invitations.
+///
+/// ```
+/// use flat_org_core::{AccessToken, Api, OrganizationRole, ops::ListInvitations};
+///
+/// let api = Api::new(AccessToken::new("t")?);
+/// let list = ListInvitations::new().role(OrganizationRole::Teacher).limit(100);
+/// assert_eq!(
+///     api.request(&list)?.uri(),
+///     "https://api.flat.io/v2/organizations/invitations?role=teacher&limit=100"
+/// );
+/// # Ok::<(), flat_org_core::Error>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ListInvitations {
     role: Option<OrganizationRole>,
@@ -201,6 +213,19 @@ impl Operation for CreateInvitation {
 }
 
 /// `removeOrganizationInvitation`: `DELETE /organizations/invitations/{invitation}`.
+///
+/// ```
+/// use flat_org_core::{AccessToken, Api, ops::RemoveInvitation};
+///
+/// let api = Api::new(AccessToken::new("t")?);
+/// let request = api.request(&RemoveInvitation::new("59590bab53b1af2606100000"))?;
+/// assert_eq!(request.method(), "DELETE");
+/// assert_eq!(
+///     request.uri(),
+///     "https://api.flat.io/v2/organizations/invitations/59590bab53b1af2606100000"
+/// );
+/// # Ok::<(), flat_org_core::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RemoveInvitation {
     invitation: String,

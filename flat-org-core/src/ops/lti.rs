@@ -17,6 +17,15 @@ use super::{check_length, check_status, collection_url, decode_json, json_body};
 ///
 /// The contract declares no pagination for this call; the output is still a
 /// [`Page`], which follows `Link` headers if the API ever sends them.
+///
+/// ```
+/// use flat_org_core::{AccessToken, Api, ops::ListLtiCredentials};
+///
+/// let api = Api::new(AccessToken::new("t")?);
+/// let request = api.request(&ListLtiCredentials::new())?;
+/// assert_eq!(request.uri(), "https://api.flat.io/v2/organizations/lti/credentials");
+/// # Ok::<(), flat_org_core::Error>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ListLtiCredentials {}
 
@@ -118,6 +127,15 @@ impl Operation for CreateLtiCredentials {
 }
 
 /// `revokeLtiCredentials`: `DELETE /organizations/lti/credentials/{credentials}`.
+///
+/// ```
+/// use flat_org_core::{AccessToken, Api, ops::RevokeLtiCredentials};
+///
+/// let api = Api::new(AccessToken::new("t")?);
+/// let request = api.request(&RevokeLtiCredentials::new("59368be5c66caf895ee02387"))?;
+/// assert_eq!(request.method(), "DELETE");
+/// # Ok::<(), flat_org_core::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RevokeLtiCredentials {
     credentials: String,

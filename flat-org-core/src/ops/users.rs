@@ -510,6 +510,18 @@ impl Operation for UpdateUser {
 /// `removeOrganizationUser`: `DELETE /organizations/users/{user}`, removes
 /// the account, or with [`convert_to_individual`](Self::convert_to_individual)
 /// only removes it from the organization.
+///
+/// ```
+/// use flat_org_core::{AccessToken, Api, ops::RemoveUser};
+///
+/// let api = Api::new(AccessToken::new("t")?);
+/// let request = api.request(&RemoveUser::new("5e1f").convert_to_individual(true))?;
+/// assert_eq!(
+///     request.uri(),
+///     "https://api.flat.io/v2/organizations/users/5e1f?convertToIndividual=true"
+/// );
+/// # Ok::<(), flat_org_core::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RemoveUser {
     user: String,
