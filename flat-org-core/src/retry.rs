@@ -196,7 +196,7 @@ impl RetryPolicy {
                 }
             }
             Outcome::Response(response) if is_rate_limited(response) => {
-                self.decide_rate_limited(response.headers(), now)
+                self.decide_rate_limited(response.headers(), now, attempt, random)
             }
             Outcome::Response(response) => {
                 let status = response.status();
@@ -217,13 +217,24 @@ impl RetryPolicy {
         }
     }
 
-    fn decide_rate_limited(&self, headers: &HeaderMap, now: SystemTime) -> Decision {
+    /// Waits for the later of `Retry-After` and the reset, and at least the
+    /// back-off, so that a stale reset in the past cannot make retries follow
+    /// each other at once.
+    fn decide_rate_limited(
+        &self,
+        headers: &HeaderMap,
+        now: SystemTime,
+        attempt: u32,
+        random: f64,
+    ) -> Decision {
         let reset = RateLimit::from_headers(headers).reset;
-        let wait = match (reset, retry_after(headers, now)) {
-            (_, Some(wait)) => wait,
-            (Some(reset), None) => self.until_reset(reset, now),
+        let until_reset = reset.map(|reset| self.until_reset(reset, now));
+        let wait = match (until_reset, retry_after(headers, now)) {
+            (Some(a), Some(b)) => a.max(b),
+            (Some(wait), None) | (None, Some(wait)) => wait,
             (None, None) => return Decision::Stop,
         };
+        let wait = wait.max(self.backoff(attempt, random));
         if wait > self.max_rate_limit_wait {
             return Decision::Stop;
         }
@@ -256,9 +267,13 @@ impl RetryPolicy {
         (!wait.is_zero() && wait <= self.max_rate_limit_wait).then_some(wait)
     }
 
+    /// Returns the time from `now` to `reset` plus the margin. The server
+    /// chooses `reset`, so the sum saturates rather than overflow.
     fn until_reset(&self, reset: u64, now: SystemTime) -> Duration {
         let since_epoch = now.duration_since(UNIX_EPOCH).unwrap_or_default();
-        (Duration::from_secs(reset) + self.rate_limit_margin).saturating_sub(since_epoch)
+        Duration::from_secs(reset)
+            .saturating_add(self.rate_limit_margin)
+            .saturating_sub(since_epoch)
     }
 
     /// Exponential back-off with jitter: the delay for `attempt` is drawn
@@ -501,6 +516,59 @@ mod tests {
         assert_eq!(decide(Method::GET, 1, &limited), Decision::Stop);
         let policy = RetryPolicy::default().max_rate_limit_wait(Duration::from_secs(3601));
         let decision = policy.decide(&Method::GET, 1, &Outcome::Response(&limited), now(), 0.5);
+        assert!(matches!(decision, Decision::Retry { .. }));
+    }
+
+    #[test]
+    fn rate_limit_waits_for_later_of_reset_and_retry_after() {
+        let reset = (NOW_SECS + 5).to_string();
+        let early = response(
+            403,
+            &[("x-ratelimit-reset", &reset), ("retry-after", "0")],
+            RATE_LIMITED,
+        );
+        assert!(matches!(
+            decide(Method::GET, 1, &early),
+            Decision::Retry { after, .. } if after == Duration::from_secs(6)
+        ));
+        let late = response(
+            403,
+            &[("x-ratelimit-reset", &reset), ("retry-after", "9")],
+            RATE_LIMITED,
+        );
+        assert!(matches!(
+            decide(Method::GET, 1, &late),
+            Decision::Retry { after, .. } if after == Duration::from_secs(9)
+        ));
+    }
+
+    #[test]
+    fn stale_rate_limit_reset_backs_off() {
+        let reset = (NOW_SECS - 30).to_string();
+        let stale = response(403, &[("x-ratelimit-reset", &reset)], RATE_LIMITED);
+        assert!(matches!(
+            decide(Method::GET, 2, &stale),
+            Decision::Retry { after, .. } if after == Duration::from_millis(750)
+        ));
+    }
+
+    #[test]
+    fn extreme_reset_never_panics() {
+        let policy = RetryPolicy::default();
+        let far = RateLimit {
+            limit: None,
+            remaining: Some(0),
+            reset: Some(u64::MAX),
+        };
+        assert_eq!(policy.pace(&far, now()), None);
+        let limited = response(
+            403,
+            &[("x-ratelimit-reset", "18446744073709551615")],
+            RATE_LIMITED,
+        );
+        assert_eq!(decide(Method::GET, 1, &limited), Decision::Stop);
+        let unlimited = RetryPolicy::default().max_rate_limit_wait(Duration::MAX);
+        let decision = unlimited.decide(&Method::GET, 1, &Outcome::Response(&limited), now(), 0.5);
         assert!(matches!(decision, Decision::Retry { .. }));
     }
 

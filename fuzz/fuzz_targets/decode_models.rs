@@ -12,7 +12,7 @@ use flat_org_core::ops::{
     CreateInvitation, CreateLtiCredentials, CreateUser, ListInvitations, ListLtiCredentials,
     ListUsers, RemoveUser, UpdateUser,
 };
-use flat_org_core::{AccessToken, Api, Error, LmsName, Operation};
+use flat_org_core::{AccessToken, Api, Error, LmsName, Operation, Outcome, RateLimit, RetryPolicy};
 use libfuzzer_sys::fuzz_target;
 
 /// 512 body bytes, each at most a 3-byte U+FFFD, and the length note.
@@ -44,11 +44,27 @@ fuzz_target!(|data: &[u8]| {
     let status = 100 + u16::from_be_bytes([*status_high, *status_low]) % 500;
     let mut builder = Response::builder().status(status);
     if !link.is_empty() {
-        builder = builder.header("link", link);
+        // The same bytes serve as every header the client interprets.
+        builder = builder
+            .header("link", link)
+            .header("retry-after", link)
+            .header("x-ratelimit-reset", link)
+            .header("x-ratelimit-remaining", link);
     }
     let Ok(response) = builder.body(body.to_vec()) else {
         return;
     };
+    // The retry policy reads the same headers and must not panic either.
+    let policy = RetryPolicy::default();
+    let now = std::time::SystemTime::now();
+    let _ = policy.pace(&RateLimit::from_headers(response.headers()), now);
+    for method in [
+        flat_org_core::http::Method::GET,
+        flat_org_core::http::Method::POST,
+    ] {
+        let _ = policy.decide(&method, 1, &Outcome::Response(&response), now, 0.5);
+    }
+
     let api = Api::new(AccessToken::new("fuzz").expect("valid token"));
     match choice % 8 {
         0 => check(&api, &ListUsers::new().limit(2), &response),
