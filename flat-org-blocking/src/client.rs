@@ -126,8 +126,10 @@ impl ClientBuilder {
         self
     }
 
-    /// Sets the time allowed to send the request and receive the response
-    /// head; 30 s by default.
+    /// Sets the time allowed for each of three phases: sending the request
+    /// head, sending the body, and receiving the response head; 30 s by
+    /// default. An attempt can so take up to three times this before its
+    /// body starts.
     pub fn timeout_response(mut self, timeout: Duration) -> ClientBuilder {
         self.timeout_response = timeout;
         self
@@ -288,7 +290,9 @@ impl Client {
 
     /// Sends a request built by [`Api::request`] and returns the raw
     /// response, whatever its status, with the whole body read up to the size
-    /// limit. It serves callers who need headers that the typed output
+    /// limit. It waits for the rate limit and retries like every other call,
+    /// so it can block until a rate-limit reset (15 minutes at most by
+    /// default). It serves callers who need headers that the typed output
     /// leaves out; [`Api::decode`] still turns the response into that output.
     ///
     /// ```no_run

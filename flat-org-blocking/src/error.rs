@@ -116,7 +116,15 @@ impl Error {
             ureq::Error::Io(io) => Error::Connection {
                 request,
                 message,
-                request_sent: io.kind() != Io::ConnectionRefused,
+                // ureq reports failed connects as these I/O errors too.
+                request_sent: !matches!(
+                    io.kind(),
+                    Io::ConnectionRefused
+                        | Io::NetworkUnreachable
+                        | Io::HostUnreachable
+                        | Io::AddrNotAvailable
+                        | Io::PermissionDenied
+                ),
             },
             ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => Error::Connection {
                 request,
@@ -124,6 +132,11 @@ impl Error {
                 request_sent: false,
             },
             ureq::Error::BodyExceedsLimit(limit) => Error::BodyTooLarge { request, limit },
+            // ureq's message repeats the whole URI, query included.
+            ureq::Error::BadUri(_) => Error::Transport {
+                request,
+                message: "the request URI is not absolute or not valid".to_owned(),
+            },
             _ => Error::Transport { request, message },
         }
     }
@@ -238,13 +251,26 @@ mod tests {
         use std::io::{Error as IoError, ErrorKind as Io};
         assert_eq!(sent(ureq::Error::ConnectionFailed), Some(false));
         assert_eq!(sent(ureq::Error::HostNotFound), Some(false));
-        assert_eq!(
-            sent(IoError::from(Io::ConnectionRefused).into()),
-            Some(false)
-        );
+        for kind in [
+            Io::ConnectionRefused,
+            Io::NetworkUnreachable,
+            Io::HostUnreachable,
+            Io::AddrNotAvailable,
+        ] {
+            assert_eq!(sent(IoError::from(kind).into()), Some(false), "{kind:?}");
+        }
         assert_eq!(sent(IoError::from(Io::ConnectionReset).into()), Some(true));
         assert_eq!(sent(IoError::from(Io::UnexpectedEof).into()), Some(true));
         assert_eq!(sent(ureq::Error::BodyExceedsLimit(10)), None);
+    }
+
+    #[test]
+    fn bad_uri_message_hides_query() {
+        let err = Error::from_transport(
+            line(Method::GET),
+            ureq::Error::BadUri("/v2/organizations/users?next=CURSOR".to_owned()),
+        );
+        assert!(!err.to_string().contains("CURSOR"), "{err}");
     }
 
     #[test]

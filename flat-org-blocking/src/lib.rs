@@ -35,8 +35,8 @@
 //! # Retries and the rate limit
 //!
 //! Idempotent calls (GET, PUT, DELETE) are retried after connection
-//! failures, timeouts and 5xx gateway errors; POST only when it cannot have
-//! reached the server. A rate-limit refusal is retried after the reset when
+//! failures, timeouts and statuses 500, 502, 503 and 504; POST only when it
+//! cannot have reached the server. A rate-limit refusal is retried after the reset when
 //! that is close enough, and a response that leaves no requests makes the
 //! next one wait. [`RetryPolicy`] holds the rules and their limits; the
 //! decisions are pure functions in the core, and this crate only sleeps.
@@ -49,10 +49,13 @@
 //! the operation, method, path, status, body size and duration. This crate
 //! never logs the query string, headers or bodies.
 //!
-//! NOTE: ureq 3.5 itself logs each request's full URL, query included, at
-//! `debug` level under the `ureq` target, and redacts only the headers. Page
-//! URLs carry pagination cursors, so set the `ureq` target to `info` or
-//! above where cursors must stay out of the logs.
+//! NOTE: ureq 3.5 logs through the same facade. At `debug` level (target
+//! `ureq`) it logs each request's full URL, pagination cursors included. At
+//! `trace` level (target `ureq_proto`) it dumps the raw bytes sent and
+//! received, which include the `Authorization` header with the token,
+//! request bodies with passwords, and response bodies with LTI consumer
+//! secrets. Keep both targets at `info` or above in any logger that is
+//! stored or shared.
 //!
 //! [Flat for Education]: https://flat.io/edu
 #![forbid(unsafe_code)]

@@ -5,7 +5,10 @@
 //! This crate builds requests and reads responses. It opens no socket,
 //! reads no clock, starts no thread and never sleeps: sending the request is
 //! the caller's job, with any HTTP client. `flat-org-blocking` does that
-//! with `ureq`.
+//! with `ureq`. A caller with only a byte stream can use [`wire`] to write
+//! the request and parse the response, and [`RetryPolicy`] decides, from
+//! what happened and the time the caller passes in, whether and when to
+//! send a request again.
 //!
 //! # Call sequence
 //!
@@ -59,9 +62,12 @@
 //!   [`Error::OriginRejected`]. [`AccessToken`], [`Api`] and the password
 //!   setters hide secrets from `Debug`.
 //! - Responses decode leniently: unknown fields are ignored and unknown
-//!   enum values are kept as `Unknown(text)`. No response can cause a panic;
-//!   a body that is not the expected JSON is an [`Error::Decode`] with an
-//!   excerpt of its first 512 bytes.
+//!   enum values are kept as `Unknown(text)`. A body that is not the
+//!   expected JSON is an [`Error::Decode`] with an excerpt of its first 512
+//!   bytes. Status, headers, body and raw bytes from the network are parsed
+//!   without panicking; cargo-fuzz targets in `fuzz/` check that for the
+//!   `Link` parser, the wire parser, decoding, page links, retry decisions
+//!   and request building.
 //!
 //! # Logging
 //!
