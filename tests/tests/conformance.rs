@@ -54,6 +54,49 @@ fn client_for(prism: &Prism) -> Client {
         .expect("client for Prism")
 }
 
+/// The contract's text, read once.
+fn contract() -> &'static str {
+    static CONTRACT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    CONTRACT.get_or_init(|| {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/prism/organization.openapi.yaml"
+        );
+        std::fs::read_to_string(path).expect("the contract is committed beside the suite")
+    })
+}
+
+/// Returns the query parameters and top-level body fields of a request that
+/// the contract does not declare. Prism ignores unknown names, so a
+/// misspelled optional parameter would otherwise pass unnoticed.
+fn undeclared(request: &flat_org_core::http::Request<Vec<u8>>) -> Vec<String> {
+    let lines: Vec<&str> = contract().lines().map(str::trim).collect();
+    let mut names = Vec::new();
+    if let Some(query) = request.uri().query() {
+        for (name, _) in flat_org_core::url::form_urlencoded::parse(query.as_bytes()) {
+            let declared = format!("name: {name}");
+            if !lines
+                .iter()
+                .any(|line| line.trim_start_matches("- ") == declared)
+            {
+                names.push(format!("query parameter {name}"));
+            }
+        }
+    }
+    if let Ok(serde_json::Value::Object(fields)) = serde_json::from_slice(request.body()) {
+        for name in fields.keys() {
+            let declared = format!("{name}:");
+            if !lines
+                .iter()
+                .any(|line| line.trim_start_matches("- ") == declared)
+            {
+                names.push(format!("body field {name}"));
+            }
+        }
+    }
+    names
+}
+
 /// Sends one operation and returns its decoded output, or why it does not
 /// conform: a non-2xx status, an `sl-violations` header, or a body the
 /// models cannot decode (with the body, to pin the case in a unit test).
@@ -63,6 +106,13 @@ fn exchange<O: Operation>(client: &Client, operation: &O) -> Result<O::Output, (
         .request(operation)
         .map_err(|e| (format!("request not built: {e}"), Vec::new()))?;
     let target = request.uri().to_string();
+    let unknown = undeclared(&request);
+    if !unknown.is_empty() {
+        return Err((
+            format!("{target}: not in the contract: {unknown:?}"),
+            Vec::new(),
+        ));
+    }
     let response = client
         .send(request)
         .map_err(|e| (format!("{target}: {e}"), Vec::new()))?;
@@ -327,6 +377,16 @@ fn requests_conform_to_contract() {
         tally.failures.len(),
         tally.failures.join("\n")
     );
+    // The harness itself must flag names the contract does not declare.
+    let misspelled = flat_org_core::http::Request::builder()
+        .uri("http://127.0.0.1/organizations/users?limt=5")
+        .body(br#"{"frstname":"Ada"}"#.to_vec())
+        .expect("valid request");
+    assert_eq!(
+        undeclared(&misspelled),
+        ["query parameter limt", "body field frstname"]
+    );
+
     // The harness itself must flag a request that breaks the contract.
     let bogus = ListUsers::new().role(OrganizationRole::Unknown("bogus".to_owned()));
     let flagged = exchange(&client, &bogus).expect_err("Prism flags an unknown role");
