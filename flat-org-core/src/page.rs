@@ -255,10 +255,6 @@ impl<T: Listed> Operation for PageRequest<T> {
         Ok(self.url.clone())
     }
 
-    fn body(&self) -> Result<Option<Vec<u8>>, Error> {
-        Ok(None)
-    }
-
     fn decode<B: AsRef<[u8]>>(&self, _: &Url, response: &Response<B>) -> Result<Page<T>, Error> {
         decode_page(response, || Ok(self.url.clone()))
     }

@@ -112,10 +112,6 @@ impl Operation for ListInvitations {
         Ok(url)
     }
 
-    fn body(&self) -> Result<Option<Vec<u8>>, Error> {
-        Ok(None)
-    }
-
     fn decode<B: AsRef<[u8]>>(
         &self,
         base: &Url,
@@ -259,10 +255,6 @@ impl Operation for RemoveInvitation {
                 ("invitation", &self.invitation),
             ],
         )
-    }
-
-    fn body(&self) -> Result<Option<Vec<u8>>, Error> {
-        Ok(None)
     }
 
     fn decode<B: AsRef<[u8]>>(&self, _: &Url, response: &Response<B>) -> Result<(), Error> {

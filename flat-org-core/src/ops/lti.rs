@@ -50,10 +50,6 @@ impl Operation for ListLtiCredentials {
         collection_url(base, &["organizations", "lti", "credentials"])
     }
 
-    fn body(&self) -> Result<Option<Vec<u8>>, Error> {
-        Ok(None)
-    }
-
     fn decode<B: AsRef<[u8]>>(
         &self,
         base: &Url,
@@ -170,10 +166,6 @@ impl Operation for RevokeLtiCredentials {
                 ("credentials", &self.credentials),
             ],
         )
-    }
-
-    fn body(&self) -> Result<Option<Vec<u8>>, Error> {
-        Ok(None)
     }
 
     fn decode<B: AsRef<[u8]>>(&self, _: &Url, response: &Response<B>) -> Result<(), Error> {

@@ -52,12 +52,15 @@ pub trait Operation: sealed::Sealed {
     /// [`Error::InvalidInput`] naming the rejected field.
     fn url(&self, base: &Url) -> Result<Url, Error>;
 
-    /// Checks the body fields and serializes the JSON body, if there is one.
+    /// Checks the body fields and serializes the JSON body, if there is one;
+    /// operations without a body keep this default, `None`.
     ///
     /// # Errors
     ///
     /// [`Error::InvalidInput`] naming the rejected field.
-    fn body(&self) -> Result<Option<Vec<u8>>, Error>;
+    fn body(&self) -> Result<Option<Vec<u8>>, Error> {
+        Ok(None)
+    }
 
     /// Decodes the response to this operation's request.
     ///

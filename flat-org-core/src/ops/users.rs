@@ -226,10 +226,6 @@ impl Operation for ListUsers {
         Ok(url)
     }
 
-    fn body(&self) -> Result<Option<Vec<u8>>, Error> {
-        Ok(None)
-    }
-
     fn decode<B: AsRef<[u8]>>(
         &self,
         base: &Url,
@@ -572,10 +568,6 @@ impl Operation for RemoveUser {
             );
         }
         Ok(url)
-    }
-
-    fn body(&self) -> Result<Option<Vec<u8>>, Error> {
-        Ok(None)
     }
 
     fn decode<B: AsRef<[u8]>>(&self, _: &Url, response: &Response<B>) -> Result<(), Error> {
