@@ -654,8 +654,8 @@ fn parse_chunk_size(line: &[u8]) -> Result<usize, WireError> {
             && extension
                 .iter()
                 .all(|&b| b == b'\t' || !b.is_ascii_control()));
-    let significant = digits.trim_ascii_start();
-    let significant = &significant[significant.iter().take_while(|&&b| b == b'0').count()..];
+    let leading_zeros = digits.iter().take_while(|&&b| b == b'0').count();
+    let significant = &digits[leading_zeros..];
     if digits.is_empty() || significant.len() > 15 || !extension_ok {
         return Err(WireError::InvalidChunk);
     }

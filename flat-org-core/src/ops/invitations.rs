@@ -12,7 +12,7 @@ use crate::models::{Invitation, OrganizationRole};
 use crate::page::{Page, decode_page};
 
 use super::{
-    check_cursors, check_limit, check_role_value, check_status, collection_url, decode_json,
+    append_paging, check_paging, check_role_value, check_status, collection_url, decode_json,
     drop_empty_query, json_body,
 };
 
@@ -80,8 +80,7 @@ impl Operation for ListInvitations {
     }
 
     fn url(&self, base: &Url) -> Result<Url, Error> {
-        check_limit(self.limit)?;
-        check_cursors(self.next.as_deref(), self.previous.as_deref())?;
+        check_paging(self.limit, self.next.as_deref(), self.previous.as_deref())?;
         if let Some(role) = &self.role {
             check_role_value("role", role)?;
             if role.as_str() == OrganizationRole::AccountAdmin.as_str() {
@@ -98,15 +97,7 @@ impl Operation for ListInvitations {
             if let Some(role) = &self.role {
                 query.append_pair("role", role.as_str());
             }
-            if let Some(limit) = self.limit {
-                query.append_pair("limit", &limit.to_string());
-            }
-            if let Some(next) = &self.next {
-                query.append_pair("next", next);
-            }
-            if let Some(previous) = &self.previous {
-                query.append_pair("previous", previous);
-            }
+            append_paging(&mut query, self.limit, &self.next, &self.previous);
         }
         drop_empty_query(&mut url);
         Ok(url)

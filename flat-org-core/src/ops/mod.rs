@@ -119,6 +119,35 @@ fn json_body<T: Serialize>(value: &T) -> Result<Option<Vec<u8>>, Error> {
         .map_err(|e| InvalidInput::new("body", e.to_string()).into())
 }
 
+/// Checks the paging parameters of a listing: `limit` and the cursors.
+fn check_paging(
+    limit: Option<u32>,
+    next: Option<&str>,
+    previous: Option<&str>,
+) -> Result<(), Error> {
+    check_limit(limit)?;
+    check_cursors(next, previous)
+}
+
+/// Appends the paging parameters that are set, in the order `limit`,
+/// `next`, `previous`.
+fn append_paging(
+    query: &mut url::form_urlencoded::Serializer<'_, url::UrlQuery<'_>>,
+    limit: Option<u32>,
+    next: &Option<String>,
+    previous: &Option<String>,
+) {
+    if let Some(limit) = limit {
+        query.append_pair("limit", &limit.to_string());
+    }
+    if let Some(next) = next {
+        query.append_pair("next", next);
+    }
+    if let Some(previous) = previous {
+        query.append_pair("previous", previous);
+    }
+}
+
 fn check_limit(limit: Option<u32>) -> Result<(), Error> {
     match limit {
         Some(limit) if !(1..=MAX_LIMIT).contains(&limit) => Err(InvalidInput::new(

@@ -14,7 +14,7 @@ use crate::models::{OrganizationRole, User};
 use crate::page::{Page, decode_page};
 
 use super::{
-    check_cursors, check_length, check_limit, check_optional_length, check_role_value,
+    append_paging, check_length, check_optional_length, check_paging, check_role_value,
     check_status, collection_url, decode_json, drop_empty_query, json_body,
 };
 
@@ -175,8 +175,7 @@ impl Operation for ListUsers {
     }
 
     fn url(&self, base: &Url) -> Result<Url, Error> {
-        check_limit(self.limit)?;
-        check_cursors(self.next.as_deref(), self.previous.as_deref())?;
+        check_paging(self.limit, self.next.as_deref(), self.previous.as_deref())?;
         for role in &self.roles {
             check_role_value("role", role)?;
         }
@@ -186,15 +185,7 @@ impl Operation for ListUsers {
             for role in &self.roles {
                 query.append_pair("role", role.as_str());
             }
-            if let Some(limit) = self.limit {
-                query.append_pair("limit", &limit.to_string());
-            }
-            if let Some(next) = &self.next {
-                query.append_pair("next", next);
-            }
-            if let Some(previous) = &self.previous {
-                query.append_pair("previous", previous);
-            }
+            append_paging(&mut query, self.limit, &self.next, &self.previous);
             if let Some(text) = &self.query {
                 query.append_pair("q", text);
             }
