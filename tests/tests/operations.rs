@@ -3,6 +3,8 @@
 
 mod common;
 
+use common::client_for;
+
 use std::time::Duration;
 
 use flat_org_blocking::ops::{
@@ -13,13 +15,6 @@ use flat_org_blocking::{
     AccessToken, Client, Error, ErrorKind, LmsName, OrganizationRole, RetryPolicy,
 };
 use flat_org_tests::fake::FakeServer;
-
-fn client_for(server: &FakeServer) -> Client {
-    Client::builder(AccessToken::new(server.token()).unwrap())
-        .base_url(server.base_url())
-        .build()
-        .unwrap()
-}
 
 fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
     headers

@@ -3,6 +3,8 @@
 
 mod common;
 
+use common::client_for;
+
 use std::collections::HashSet;
 
 use flat_org_blocking::ops::{ListInvitations, ListUsers};
@@ -10,13 +12,6 @@ use flat_org_blocking::{AccessToken, Client, Error, ErrorKind, User};
 use flat_org_tests::fake::FakeServer;
 
 use common::{ScriptedServer, json_response, user_json};
-
-fn client_for(server: &FakeServer) -> Client {
-    Client::builder(AccessToken::new(server.token()).unwrap())
-        .base_url(server.base_url())
-        .build()
-        .unwrap()
-}
 
 fn list_all(client: &Client, limit: u32) -> (Vec<User>, usize) {
     let mut items = client.items(&ListUsers::new().limit(limit)).unwrap();

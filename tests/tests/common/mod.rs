@@ -157,7 +157,15 @@ fn serve(stream: TcpStream, seen: &Mutex<Vec<SeenRequest>>, script: &Script, bas
     }
 }
 
-/// A complete response with a JSON body and extra header lines.
+/// Builds a client for the fake Flat server, with its token and base URL.
+pub fn client_for(server: &flat_org_tests::fake::FakeServer) -> Client {
+    Client::builder(AccessToken::new(server.token()).expect("the fake's token is valid"))
+        .base_url(server.base_url())
+        .build()
+        .expect("the fake's base URL is valid")
+}
+
+/// Builds a complete response with a JSON body and extra header lines.
 pub fn json_response(status: &str, headers: &[String], body: &str) -> String {
     let mut response = format!(
         "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n",
