@@ -26,7 +26,7 @@ pub const DEFAULT_MAX_BODY_SIZE: u64 = 16 * 1024 * 1024;
 
 /// A blocking client for the Flat Organization API.
 ///
-/// One client holds one connection pool; clone it cheaply to share it
+/// Each client has its own connection pool; clone it cheaply to share it
 /// between threads. Every call goes through [`Client::execute`]: build the
 /// request with the core, send it, read the whole body up to the size
 /// limit, retry or wait for the rate limit as the [`RetryPolicy`] decides,
@@ -172,8 +172,7 @@ impl ClientBuilder {
     /// [`RetryPolicy::never`] turns both off.
     ///
     /// Before each request the client also waits for the reset when the last
-    /// response said no requests are left
-    /// ([`RetryPolicy::pace`]).
+    /// response reported no requests left ([`RetryPolicy::pace`]).
     pub fn retry(mut self, policy: RetryPolicy) -> ClientBuilder {
         self.retry = policy;
         self
@@ -271,7 +270,7 @@ impl Client {
         }
     }
 
-    /// The endpoint settings: base URL, token and user agent.
+    /// Returns the endpoint settings: base URL, token and user agent.
     pub fn api(&self) -> &Api {
         &self.api
     }

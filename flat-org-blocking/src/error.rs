@@ -141,7 +141,7 @@ impl Error {
         }
     }
 
-    /// The retry policy's view of a transport error; `None` for failures
+    /// Returns the retry policy's view of a transport error; `None` for failures
     /// that retrying cannot fix.
     pub(crate) fn transport_failure(&self) -> Option<TransportFailure> {
         match self {

@@ -9,7 +9,7 @@ use crate::error::Error;
 
 /// An iterator over the pages of a listing, made by [`Client::pages`].
 ///
-/// It holds a clone of the client, which shares the connection pool. Each
+/// It owns a clone of the client, which shares the connection pool. Each
 /// call to `next` sends one request. The iterator ends after the last
 /// page, or after yielding an error; [`Pages::pending_link`] then gives the
 /// link it was about to fetch, to retry or resume with
@@ -48,7 +48,7 @@ impl<T: Listed> Pages<T> {
         }
     }
 
-    /// The absolute URL of the page the iterator fetches next, or failed to
+    /// Returns the absolute URL of the page the iterator fetches next, or failed to
     /// fetch; `None` after the last page.
     pub fn pending_link(&self) -> Option<&str> {
         self.paginator
@@ -100,7 +100,7 @@ impl<T> fmt::Debug for Pages<T> {
 }
 
 /// An iterator over the items of every page of a listing, made by
-/// [`Client::items`]. It holds one page at a time and requests the next when
+/// [`Client::items`]. It keeps one page at a time and requests the next when
 /// the current one is used up.
 ///
 /// ```no_run

@@ -3,8 +3,9 @@
 //! and LTI credentials from a synchronous Rust program.
 //!
 //! The API knowledge (requests, input checks, models, `Link` pagination)
-//! lives in [`flat_org_core`], re-exported here; this crate sends the
-//! core's requests with a pooled [`ureq`] agent and follows pages lazily.
+//! lives in [`flat_org_core`], which this crate re-exports. This crate sends
+//! the core's requests with a pooled [`ureq`] agent and follows pages
+//! lazily.
 //!
 //! ```no_run
 //! use flat_org_blocking::{AccessToken, Client, OrganizationRole};

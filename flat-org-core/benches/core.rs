@@ -14,7 +14,7 @@ fn main() {
 
 const USERS: &str = "https://api.flat.io/v2/organizations/users";
 
-/// The `Link` value Flat sends on a middle page.
+/// Returns the `Link` value Flat sends on a middle page.
 fn two_links() -> String {
     format!(
         "<{USERS}?limit=1000&next=%2B%2B%2F%2FAAAAAAABhqA%3D>; rel=\"next\", \
@@ -29,7 +29,7 @@ fn fifty_links() -> String {
         .join(", ")
 }
 
-/// A JSON array of `count` users shaped like the API's `UserDetailsAdmin`.
+/// Builds a JSON array of `count` users shaped like the API's `UserDetailsAdmin`.
 fn users_json(count: usize) -> Vec<u8> {
     let users: Vec<serde_json::Value> = (0..count)
         .map(|i| {

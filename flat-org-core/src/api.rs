@@ -199,7 +199,7 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
-/// Longest identifier accepted in a path, in bytes. Flat's identifiers are
+/// Maximum length of an identifier in a path, in bytes. Flat's identifiers are
 /// 24 hexadecimal characters; the limit only keeps a corrupted value from
 /// producing a request line that servers reject for its length.
 const MAX_ID_BYTES: usize = 1024;

@@ -272,34 +272,34 @@ impl ApiError {
         self.status
     }
 
-    /// The parsed error body, when the server sent one.
+    /// Returns the parsed error body, when the server sent one.
     pub fn body(&self) -> Option<&ErrorBody> {
         self.body.as_ref()
     }
 
-    /// The API's error code, such as `API_RATE_LIMIT_EXCEEDED`.
+    /// Returns the API's error code, such as `API_RATE_LIMIT_EXCEEDED`.
     pub fn code(&self) -> Option<&str> {
         self.body.as_ref().map(|b| b.code.as_str())
     }
 
-    /// The API's error `id`, to quote in support requests.
+    /// Returns the API's error `id`, to quote in support requests.
     pub fn id(&self) -> Option<&str> {
         self.body.as_ref().and_then(|b| b.id.as_deref())
     }
 
-    /// The parameter the API named as the cause.
+    /// Returns the parameter the API named as the cause.
     pub fn param(&self) -> Option<&str> {
         self.body.as_ref().and_then(|b| b.param.as_deref())
     }
 
-    /// The start of the body when it was not a JSON error body (an HTML
+    /// Returns the start of the body when it was not a JSON error body (an HTML
     /// error page from a proxy, say): its first 512 bytes, decoded as lossy
     /// UTF-8, so at most 1,536 bytes of text.
     pub fn body_excerpt(&self) -> Option<&str> {
         self.excerpt.as_deref()
     }
 
-    /// The `X-RateLimit-*` values of the response.
+    /// Returns the `X-RateLimit-*` values of the response.
     pub fn rate_limit(&self) -> &RateLimit {
         &self.rate_limit
     }
@@ -442,7 +442,7 @@ impl DecodeError {
         &self.reason
     }
 
-    /// The start of the body: its first 512 bytes, decoded as lossy UTF-8,
+    /// Returns the start of the body: its first 512 bytes, decoded as lossy UTF-8,
     /// so at most 1,536 bytes of text when every byte is invalid.
     /// For bodies that may contain credentials (LTI credentials), a note
     /// that the body was not kept.

@@ -65,9 +65,9 @@
 //!   enum values are kept as `Unknown(text)`. A body that is not the
 //!   expected JSON is an [`Error::Decode`] with an excerpt of its first 512
 //!   bytes. Status, headers, body and raw bytes from the network are parsed
-//!   without panicking; cargo-fuzz targets in `fuzz/` check that for the
-//!   `Link` parser, the wire parser, decoding, page links, retry decisions
-//!   and request building.
+//!   without panicking. The cargo-fuzz targets in `fuzz/` check this for
+//!   the `Link` parser, the wire parser, decoding, page links, retry
+//!   decisions and request building.
 //!
 //! # Logging
 //!

@@ -41,12 +41,12 @@ pub struct Link {
 }
 
 impl Link {
-    /// The URI reference between `<` and `>`, unresolved.
+    /// Returns the URI reference between `<` and `>`, unresolved.
     pub fn target(&self) -> &str {
         &self.target
     }
 
-    /// The parameters in order, names in ASCII lowercase, quoted values
+    /// Returns the parameters in order, names in ASCII lowercase, quoted values
     /// unescaped. A parameter without `=` has no value.
     pub fn params(&self) -> &[(String, Option<String>)] {
         &self.params
@@ -62,7 +62,7 @@ impl Link {
             .and_then(|(_, value)| value.as_deref())
     }
 
-    /// The relation types of the first `rel` parameter, which may list
+    /// Returns the relation types of the first `rel` parameter, which may list
     /// several separated by spaces (RFC 8288 section 3.3).
     pub fn rels(&self) -> impl Iterator<Item = &str> {
         self.param("rel").unwrap_or("").split_ascii_whitespace()
@@ -125,7 +125,7 @@ pub enum LinkErrorKind {
 }
 
 impl LinkError {
-    /// What is wrong.
+    /// Returns what is wrong.
     pub fn kind(&self) -> LinkErrorKind {
         self.kind
     }

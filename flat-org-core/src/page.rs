@@ -47,7 +47,7 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
-    /// The items of this page.
+    /// Returns the items of this page.
     pub fn items(&self) -> &[T] {
         &self.items
     }
@@ -57,18 +57,18 @@ impl<T> Page<T> {
         self.items
     }
 
-    /// The `next` link, resolved against the request URL but not yet checked
+    /// Returns the `next` link, resolved against the request URL but not yet checked
     /// against the configured origin; `None` on the last page.
     pub fn next_link(&self) -> Option<&Url> {
         self.next.as_ref()
     }
 
-    /// The `previous` link; `None` on the first page.
+    /// Returns the `previous` link; `None` on the first page.
     pub fn previous_link(&self) -> Option<&Url> {
         self.previous.as_ref()
     }
 
-    /// The rate-limit headers of the response.
+    /// Returns the rate-limit headers of the response.
     pub fn rate_limit(&self) -> &RateLimit {
         &self.rate_limit
     }
@@ -221,7 +221,7 @@ impl<T> PageRequest<T> {
         }
     }
 
-    /// The absolute URL of the page.
+    /// Returns the absolute URL of the page.
     pub fn link(&self) -> &Url {
         &self.url
     }
@@ -321,7 +321,7 @@ impl<T> Paginator<T> {
         self.pages
     }
 
-    /// The request to send next, if the listing is neither over nor failed.
+    /// Returns the request to send next, if the listing is neither over nor failed.
     pub fn pending(&self) -> Option<&PageRequest<T>> {
         match &self.state {
             State::Ready(request) => Some(request),

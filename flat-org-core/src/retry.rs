@@ -520,7 +520,7 @@ mod tests {
     }
 
     #[test]
-    fn rate_limit_waits_for_later_of_reset_and_retry_after() {
+    fn rate_limit_waits_for_later_wait() {
         let reset = (NOW_SECS + 5).to_string();
         let early = response(
             403,

@@ -1,7 +1,7 @@
 //! Oracle: decoding any bytes as the response of any operation, with any
-//! status and `Link` value, never panics; it gives a typed value or an
-//! error, and an error's excerpt comes from at most 512 body bytes: at most
-//! 1,536 bytes of lossy UTF-8 plus a length note.
+//! status and `Link` value, never panics and gives a typed value or an
+//! error. An error's excerpt comes from at most 512 body bytes, so it is at
+//! most 1,536 bytes of lossy UTF-8 plus a length note.
 //!
 //! Input: one byte choosing the operation, two bytes of status, one byte of
 //! `Link` length, the `Link` value, then the body.

@@ -1,6 +1,6 @@
 //! Oracle: parsing any bytes as a `Link` value never panics and returns
-//! links or a `LinkError`; at most `MAX_LINKS` links; writing the links back
-//! and parsing the text gives the same links.
+//! links or a `LinkError`. It returns at most `MAX_LINKS` links, and writing
+//! the links back and parsing the text gives the same links.
 #![no_main]
 
 use flat_org_core::link::{MAX_LINKS, parse_link_header};

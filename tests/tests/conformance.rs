@@ -1,11 +1,11 @@
 //! Conformance with the official OpenAPI contract, checked by Stoplight
 //! Prism, a validator written outside this project.
 //!
-//! Prism serves `tests/prism/organization.openapi.yaml` as a mock with
-//! `--errors`, so it rejects a request that breaks the contract with 422
-//! (or 400) and lists the violations in an `sl-violations` header, and with
-//! `--dynamic`, so each `--seed` generates different response bodies from
-//! the schemas. The suite checks three things:
+//! Prism serves `tests/prism/organization.openapi.yaml` as a mock. With
+//! `--errors` it rejects a request that breaks the contract with 422 (or
+//! 400) and lists the violations in an `sl-violations` header. With
+//! `--dynamic` each `--seed` generates different response bodies from the
+//! schemas. The suite checks three things:
 //!
 //! - every request variant the client can build is valid;
 //! - the models decode the responses of 200 seeds for every operation;
@@ -54,7 +54,7 @@ fn client_for(prism: &Prism) -> Client {
         .expect("client for Prism")
 }
 
-/// The contract's text, read once.
+/// Returns the contract's text, read once.
 fn contract() -> &'static str {
     static CONTRACT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     CONTRACT.get_or_init(|| {

@@ -204,7 +204,7 @@ fn reset_mid_body_is_connection_error() {
     let err = client(&server).list_users(&ListUsers::new()).unwrap_err();
     assert_within(started, Duration::from_secs(1));
     // ureq 3.5 reports a reset during the body as "Peer disconnected", the
-    // same as a close, so only the harness test tells the two apart.
+    // same as a close, so only the harness test distinguishes the two.
     assert_eq!(err.kind(), ErrorKind::Connection, "{err}");
     assert!(
         matches!(

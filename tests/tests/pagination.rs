@@ -102,7 +102,8 @@ fn invitations_follow_pages() {
     assert_eq!(items.pages(), 10);
 }
 
-/// A server whose first page links to `next` and whose later pages end.
+/// Starts a server whose first page links to `next` and whose later pages
+/// end.
 fn first_page_links_to(next: &'static str) -> ScriptedServer {
     ScriptedServer::start(move |index, _, base| {
         if index == 0 {

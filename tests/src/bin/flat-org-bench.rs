@@ -1,7 +1,7 @@
 //! End-to-end benchmark: listing a large organization from the fake Flat
 //! server, with the blocking client against a bare ureq + serde_json loop.
 //!
-//! The parent process runs the fake server; each measured listing runs in a
+//! The parent process runs the fake server. Each measured listing runs in a
 //! child process, so that its peak resident memory (`VmHWM`) is the
 //! client's alone. Runs alternate A B A B ... so that both see the same
 //! machine load.

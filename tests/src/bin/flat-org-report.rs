@@ -30,7 +30,7 @@ const FAKE_LTI_CREDENTIALS: usize = 3;
 enum Stop {
     /// A call failed; the message goes to stderr.
     Failed(String),
-    /// Standard output was closed, as by `| head`; nothing more to say.
+    /// Standard output was closed, as by `| head`, so the report stops quietly.
     OutputClosed,
 }
 

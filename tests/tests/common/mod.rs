@@ -89,7 +89,7 @@ impl ScriptedServer {
         self.connections.load(Ordering::SeqCst)
     }
 
-    /// A client without retries, so that each scripted response is the
+    /// Builds a client without retries, so that each scripted response is the
     /// outcome of one request.
     pub fn client(&self) -> Client {
         Client::builder(AccessToken::new("scripted-token").expect("token"))
@@ -180,7 +180,7 @@ pub fn json_response(status: &str, headers: &[String], body: &str) -> String {
     response
 }
 
-/// One user as the API sends it.
+/// Builds the JSON of one user as the API sends it.
 pub fn user_json(id: &str) -> String {
     format!(
         r#"{{"id":"{id}","type":"user","product":"flatEdu","username":"u{id}","picture":null}}"#
